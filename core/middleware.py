@@ -1,0 +1,106 @@
+import time
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from members.roles import requires_mfa
+
+SESSION_STARTED_KEY = "erfaring_auth_started_at"
+
+
+class PreferredLanguageMiddleware:
+    """Bokmål unless the person chose English with the language switch.
+
+    Unlike LocaleMiddleware this ignores the browser's Accept-Language: the organisation's
+    working language is Norwegian, and an English browser should not silently change that.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class SessionLifetimeMiddleware:
+    """End a session a fixed time after login, however active it is (the idle timeout is
+    SESSION_COOKIE_AGE, renewed on each request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.setdefault(SESSION_STARTED_KEY, time.time())
+            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+# Pages a staff account without an authenticator may still reach: setting one up and leaving.
+MFA_SETUP_URL_NAMES = frozenset(
+    {
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+        "account_email",
+        "account_confirm_email",
+        "set_language",
+        "health",
+    }
+)
+
+
+class StaffMFARequiredMiddleware:
+    """Advisors and admins reach other people's data, so they must use an authenticator:
+    until they have one, every page but MFA setup and logout sends them to set one up.
+    allauth has no per-role switch for this, hence our own middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and requires_mfa(user) and not is_mfa_enabled(user):
+            if not request.path_info.startswith(settings.STATIC_URL):
+                try:
+                    url_name = resolve(request.path_info).url_name
+                except Resolver404:
+                    url_name = None
+                if url_name not in MFA_SETUP_URL_NAMES:
+                    return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class NoStoreForAuthenticatedMiddleware:
+    """Pages seen when logged in hold personal data: no browser or proxy may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+            response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+        return response

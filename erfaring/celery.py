@@ -1,0 +1,22 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "erfaring.settings")
+
+app = Celery("erfaring")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The whole beat schedule, one entry per job. Every job is idempotent: a unique row records
+# what was sent, so a missed or repeated beat never sends anything twice.
+BEAT_SCHEDULE = [
+    # Re-dispatch outbox rows whose on-commit publish failed (broker down, worker lost).
+    ("sweep-outbox", "core.tasks.sweep_outbox", crontab(minute="*")),
+    # Lets /healthz tell whether a worker is consuming: the worker stamps the time it ran this.
+    ("worker-heartbeat", "core.tasks.record_worker_heartbeat", crontab(minute="*")),
+]
+app.conf.beat_schedule = {
+    name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE
+}

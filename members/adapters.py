@@ -1,0 +1,26 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
+
+from core import outbox
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        """Account emails (verification, password reset, security notices) go through the
+        outbox like every other email, so a mail or broker outage delays them but loses none."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"),
+            "",
+        )
+        outbox.enqueue_rendered_email(
+            to=message.to,
+            subject=message.subject,
+            body=message.body,
+            html=html,
+            from_email=message.from_email,
+        )

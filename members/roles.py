@@ -1,0 +1,92 @@
+"""The portal's roles, in one place.
+
+A role is a Django group holding permissions. Views check permissions (`user.has_perm`), so
+a role's powers can change here without touching the views. Advisors and admins must use
+multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+MEMBER = "member"
+ADVISOR = "advisor"
+ADMIN = "admin"
+
+ROLE_PERMISSIONS = {
+    MEMBER: [],
+    ADVISOR: ["members.work_casework"],
+    ADMIN: [
+        "members.manage_membership",
+        "members.manage_surveys",
+        "members.view_statistics",
+    ],
+}
+ROLES = tuple(ROLE_PERMISSIONS)
+# Roles whose accounts reach other people's data: they must have an authenticator.
+ROLES_REQUIRING_MFA = frozenset({ADVISOR, ADMIN})
+
+
+def _permissions(codes):
+    perms = []
+    for code in codes:
+        app_label, codename = code.split(".")
+        perms.append(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return perms
+
+
+@transaction.atomic
+def sync_role_groups():
+    """Create each role's group and give it exactly the permissions listed above."""
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(_permissions(codes))
+
+
+def sync_role_groups_after_migrate(**kwargs):
+    sync_role_groups()
+
+
+def role_names(user):
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, role):
+    return role in role_names(user)
+
+
+def requires_mfa(user):
+    return user.is_authenticated and (
+        user.is_staff or user.is_superuser or bool(role_names(user) & ROLES_REQUIRING_MFA)
+    )
+
+
+@transaction.atomic
+def grant_role(*, user, role):
+    """Give `user` the role. Admins also get Django admin access (is_staff)."""
+    if role not in ROLE_PERMISSIONS:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    sync_role_groups()
+    user.groups.add(Group.objects.get(name=role))
+    if role == ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_role_names", None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+@transaction.atomic
+def revoke_role(*, user, role):
+    user.groups.remove(*Group.objects.filter(name=role))
+    if role == ADMIN and user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_role_names", None)
