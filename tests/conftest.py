@@ -1,0 +1,85 @@
+"""Role fixtures and shared helpers. Tests talk to the real database and broker of the
+environment (PostgreSQL and Redis in CI); nothing of ours is mocked."""
+
+import pytest
+from django.core.cache import cache
+
+from core import outbox
+from members import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    # The cache is the database cache; rate-limit counters must not leak between tests.
+    cache.clear()
+
+
+@pytest.fixture
+def member(db):
+    return factories.member_user(email="member.a@example.org")
+
+
+@pytest.fixture
+def other_member(db):
+    return factories.member_user(email="member.b@example.org")
+
+
+@pytest.fixture
+def advisor(db):
+    user = factories.advisor_user(email="advisor@example.org")
+    factories.with_totp(user)
+    return user
+
+
+@pytest.fixture
+def other_advisor(db):
+    user = factories.advisor_user(email="advisor.other@example.org")
+    factories.with_totp(user)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    user = factories.admin_user(email="admin@example.org")
+    factories.with_totp(user)
+    return user
+
+
+@pytest.fixture
+def staff_no_mfa(db):
+    return factories.advisor_user(email="advisor.nomfa@example.org")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def advisor_client(client, advisor):
+    client.force_login(advisor)
+    return client
+
+
+@pytest.fixture
+def admin_client_mfa(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def deliver_outbox(django_capture_on_commit_callbacks):
+    """Deliver every pending outbox message in this process (as the sweeper does when the
+    broker is away), ignoring the grace period. Returns the number sent."""
+
+    def run():
+        from django.utils import timezone
+
+        sent = 0
+        for message_id in outbox.due_message_ids(now=timezone.now() + timezone.timedelta(days=1)):
+            if outbox.deliver_message(message_id) is not None:
+                sent += 1
+        return sent
+
+    return run
