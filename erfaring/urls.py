@@ -15,5 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("members/", include("members.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("casework/", include("casework.urls")),
     path("", include("core.urls")),
 ]

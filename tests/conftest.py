@@ -1,6 +1,8 @@
 """Role fixtures and shared helpers. Tests talk to the real database and broker of the
 environment (PostgreSQL and Redis in CI); nothing of ours is mocked."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 
@@ -77,7 +79,7 @@ def deliver_outbox(django_capture_on_commit_callbacks):
         from django.utils import timezone
 
         sent = 0
-        for message_id in outbox.due_message_ids(now=timezone.now() + timezone.timedelta(days=1)):
+        for message_id in outbox.due_message_ids(now=timezone.now() + timedelta(days=1)):
             if outbox.deliver_message(message_id) is not None:
                 sent += 1
         return sent

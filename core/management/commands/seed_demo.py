@@ -1,0 +1,29 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casework import demo as casework_demo
+from members import demo as members_demo
+from surveys import demo as surveys_demo
+
+# Order matters: surveys and casework need the members.
+APP_SEEDERS = [members_demo.seed, surveys_demo.seed, casework_demo.seed]
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if users exist.")
+
+    def handle(self, *, if_empty, **options):
+        if get_user_model().objects.exists():
+            if if_empty:
+                self.stdout.write("Users exist; demo data not loaded.")
+                return
+            self.stderr.write("Users exist: seed_demo only fills an empty database.")
+            return
+        with transaction.atomic():
+            for seed in APP_SEEDERS:
+                seed(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
