@@ -30,9 +30,7 @@ def _permissions(codes):
     perms = []
     for code in codes:
         app_label, codename = code.split(".")
-        perms.append(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+        perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return perms
 
 
