@@ -80,16 +80,22 @@ class StaffMFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and requires_mfa(user) and not is_mfa_enabled(user):
-            if not request.path_info.startswith(settings.STATIC_URL):
-                try:
-                    url_name = resolve(request.path_info).url_name
-                except Resolver404:
-                    url_name = None
-                if url_name not in MFA_SETUP_URL_NAMES:
-                    return redirect("mfa_activate_totp")
+        if self._must_set_up_mfa(request):
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up_mfa(request):
+        user = request.user
+        if not (user.is_authenticated and requires_mfa(user)) or is_mfa_enabled(user):
+            return False
+        if request.path_info.startswith(settings.STATIC_URL):
+            return False
+        try:
+            url_name = resolve(request.path_info).url_name
+        except Resolver404:
+            url_name = None
+        return url_name not in MFA_SETUP_URL_NAMES
 
 
 class NoStoreForAuthenticatedMiddleware:

@@ -15,7 +15,7 @@ def deliver_outbox_message(self, message_id):
     except outbox.TRANSIENT_ERRORS as exc:
         # The failure is already counted on the row; if the retry cannot be queued, the
         # sweeper picks the row up when its next attempt is due.
-        raise self.retry(exc=exc, countdown=outbox.retry_delay(self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=outbox.retry_delay(self.request.retries + 1)) from exc
 
 
 @shared_task
