@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+PYTHON3 ?= python3
+VENV ?= .venv
+PORT ?= 8000
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+# Touched after each install, so pip runs again only when pyproject.toml is newer.
+STAMP := $(VENV)/.installed
+# Apps with their own translations; everything else (core, erfaring, templates/) uses locale/.
+APPS_WITH_LOCALE := $(patsubst %/locale/,%,$(wildcard */locale/))
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test lint messages demo-code install prepare
+
+run: prepare
+	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+
+prepare: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo --if-empty
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: install
+	@for app in $(APPS_WITH_LOCALE); do \
+		echo "== $$app"; \
+		(cd $$app && ../$(BIN)/python ../manage.py makemessages -l nb -l en \
+			&& ../$(BIN)/python ../manage.py compilemessages) || exit 1; \
+	done
+	@echo "== project (core, erfaring, templates)"
+	$(BIN)/python manage.py makemessages -l nb -l en $(foreach d,$(APPS_WITH_LOCALE) .venv var tests static,--ignore='$(d)/*')
+	cd locale && ../$(BIN)/python ../manage.py compilemessages
+
+demo-code: install
+	$(BIN)/python manage.py demo_totp
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON3) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
