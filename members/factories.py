@@ -1,5 +1,7 @@
 """Factories shared by the tests and the demo data (manage.py seed_demo)."""
 
+import time
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -16,8 +18,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    first_name = factory.Faker("first_name", locale="nb_NO")
-    last_name = factory.Faker("last_name", locale="nb_NO")
+    first_name = factory.Faker("first_name", locale="no_NO")
+    last_name = factory.Faker("last_name", locale="no_NO")
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
@@ -59,3 +61,23 @@ def with_totp(user):
     TOTP.activate(user, secret)
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     return secret
+
+
+# A fixed, published secret for the demo staff accounts only, so a newcomer can sign in as
+# advisor or admin with `make demo-code` instead of an authenticator app. seed_demo refuses
+# to run with DEBUG off, so this never reaches production.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPERFARINGDEMO2345"
+
+
+def with_demo_totp(user):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
+def current_totp_code(secret):
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time()) // 30
+    return format_hotp_value(hotp_value(secret, counter))

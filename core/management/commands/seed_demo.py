@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from casework import demo as casework_demo
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if users exist.")
 
     def handle(self, *, if_empty, **options):
+        if not settings.DEBUG:
+            # Demo accounts have a published password and sign-in secret.
+            raise CommandError("seed_demo only runs with DJANGO_DEBUG=1.")
         if get_user_model().objects.exists():
             if if_empty:
                 self.stdout.write("Users exist; demo data not loaded.")

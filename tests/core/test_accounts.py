@@ -1,0 +1,191 @@
+"""Accounts through allauth: signup with mandatory verification, no enumeration, login
+throttling, MFA for staff, and the Django admin behind allauth."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from members import factories
+
+PASSWORD = "a-long-enough-passphrase"
+
+
+def _signup(client, email):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+
+def _login(client, email, password):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def _link_in(message, pattern):
+    match = re.search(pattern, message.body)
+    assert match, f"no link like {pattern} in the email"
+    return match.group(0).replace("http://testserver", "")
+
+
+def test_signup_verify_then_login(client, db, deliver_outbox):
+    response = _signup(client, "new.person@example.org")
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    user = get_user_model().objects.get(email="new.person@example.org")
+    assert user.password.startswith("argon2$")
+
+    # Until the address is confirmed, the account cannot be used.
+    response = _login(client, "new.person@example.org", PASSWORD)
+    assert response.url == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+    assert deliver_outbox() == 1  # allauth does not re-send within its cooldown
+    confirm_path = _link_in(mail.outbox[-1], r"http://testserver/accounts/confirm-email/[^/\s]+/")
+    assert client.get(confirm_path).status_code == 200
+    response = client.post(confirm_path)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="new.person@example.org").verified
+
+    response = _login(client, "new.person@example.org", PASSWORD)
+    assert response.status_code == 302
+    assert response.url == reverse("core:home")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_wrong_verification_link_explains_what_to_do(client, db):
+    response = client.get(reverse("account_confirm_email", kwargs={"key": "expired-or-wrong"}))
+    assert response.status_code == 200
+    assert (
+        reverse("account_email") in response.text
+        or "request a new" in response.text.lower()
+        or ("ny" in response.text.lower())
+    )
+
+
+def test_signup_does_not_reveal_existing_accounts(client, member, deliver_outbox):
+    known = _signup(client, member.email)
+    unknown = _signup(client, "nobody.yet@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url
+    assert deliver_outbox() == 2
+    assert {tuple(message.to) for message in mail.outbox} == {
+        (member.email,),
+        ("nobody.yet@example.org",),
+    }
+
+
+def test_login_does_not_reveal_existing_accounts(client, member):
+    known = _login(client, member.email, "wrong-password-here")
+    unknown = _login(client, "nobody@example.org", "wrong-password-here")
+    assert known.status_code == unknown.status_code == 200
+    assert known.context["form"].errors == unknown.context["form"].errors
+    assert known.templates[0].name == unknown.templates[0].name
+
+
+def test_password_reset_does_not_reveal_existing_accounts(client, member, deliver_outbox):
+    known = client.post(reverse("account_reset_password"), {"email": member.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url == reverse("account_reset_password_done")
+    assert (
+        deliver_outbox() == 2
+    )  # a reset link to the member, an "unknown account" note to the other
+
+
+def test_login_is_throttled_after_five_failures_for_one_email(client, member):
+    for _ in range(5):
+        response = _login(client, member.email, "wrong-password-here")
+        assert response.status_code == 200
+    response = _login(client, member.email, factories.DEFAULT_PASSWORD)
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 429)
+    assert response.status_code == 429 or response.context["form"].errors
+
+    other = factories.member_user(email="someone.else@example.org")
+    response = _login(client, other.email, factories.DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(other.pk)
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [
+        ("short", False),
+        ("password1234", False),  # common
+        ("123456789012345", False),  # only digits
+        ("correct horse battery", True),
+        ("å" * 64 + " lang norsk setning", True),
+    ],
+)
+def test_password_policy(client, db, password, accepted):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "policy@example.org", "password1": password, "password2": password},
+    )
+    assert (response.status_code == 302) is accepted
+
+
+@pytest.mark.parametrize("fixture", ["advisor", "admin_user"])
+def test_staff_login_stops_at_the_second_factor(client, request, fixture):
+    user = request.getfixturevalue(fixture)
+    response = _login(client, user.email, factories.DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+
+def test_totp_code_works_once(client, db):
+    user = factories.advisor_user(email="totp@example.org")
+    secret = factories.with_totp(user)
+    code = factories.current_totp_code(secret)
+
+    _login(client, user.email, factories.DEFAULT_PASSWORD)
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+    client.logout()
+    _login(client, user.email, factories.DEFAULT_PASSWORD)
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200
+
+
+def test_staff_without_mfa_is_sent_to_mfa_setup_from_every_page(client, staff_no_mfa):
+    client.force_login(staff_no_mfa)
+    pages = (reverse("core:home"), reverse("account_change_password"), "/admin/", "/members/")
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url == reverse("mfa_activate_totp"), url
+    # Setting up an authenticator asks for the password again first; both pages are open.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert client.get(response.url).status_code == 200
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_member_is_not_forced_into_mfa(member_client):
+    assert member_client.get(reverse("core:home")).status_code == 200
+
+
+def test_admin_login_goes_through_allauth(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_admin_pages_need_staff_with_mfa(client, admin_user, member):
+    client.force_login(member)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+
+    client.force_login(admin_user)
+    assert client.get("/admin/").status_code == 200
