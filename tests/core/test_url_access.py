@@ -64,7 +64,7 @@ def _arguments(pattern):
     return set(regex.groupindex)
 
 
-NAMED = sorted({name: pattern for name, pattern in _named_patterns()}.items())
+NAMED = sorted(dict(_named_patterns()).items())
 
 
 def _url_for(name, pattern, samples):
