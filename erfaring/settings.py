@@ -5,6 +5,7 @@ With DJANGO_DEBUG=0 the production-only variables (secret key, allowed hosts) mu
 The README lists every variable with its development and production default.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -108,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     # SQLite: wait for the worker's writes instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The test database is a file (one per test process), so a Celery worker started by a
+    # test can open it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,7 +194,8 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# The image collects static files at build time into a folder outside the (volume) var/.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -228,6 +234,12 @@ else:
         "visibility_timeout": 2 * 60 * 60,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
+        # A web request publishing an outbox message must not wait for a dead broker: one
+        # quick retry, then the sweeper takes over (celery#6046: .delay() can otherwise hang).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -294,3 +306,46 @@ LOGGING = {
 }
 
 # --- App settings ---------------------------------------------------------------------------
+
+# Casework texts are encrypted at rest; the key is derived from SECRET_KEY and this salt, so
+# a database dump alone reveals nothing. Production must set it (rotation: a list, new first).
+SALT_KEY = env.list(
+    "FIELD_ENCRYPTION_SALT", default=["dev-only-field-salt-not-secret"] if DEBUG else []
+)
+if not SALT_KEY:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DJANGO_DEBUG=0.")
+# Advisors promise a first response within this many Norwegian business days.
+CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS = env.int("CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS", default=2)
+# Closed cases are anonymised after this many days: the three-year limitation period for claims.
+CASEWORK_RETENTION_DAYS = env.int("CASEWORK_RETENTION_DAYS", default=3 * 365)
+# Keys the hash that stops a second survey response per member without naming the member;
+# kept out of the database so a dump cannot link submissions to people.
+SURVEY_RESPONSE_KEY = env(
+    "SURVEY_RESPONSE_KEY", default="dev-only-survey-response-key" if DEBUG else ""
+)
+if not SURVEY_RESPONSE_KEY:
+    raise ImproperlyConfigured("SURVEY_RESPONSE_KEY must be set when DJANGO_DEBUG=0.")
+# Default reminder days of a new survey edition (each edition can change its own).
+SURVEY_REMINDER_DAYS_AFTER_OPEN = env.list(
+    "SURVEY_REMINDER_DAYS_AFTER_OPEN", cast=int, default=[7, 14]
+)
+SURVEY_REMINDER_DAYS_BEFORE_CLOSE = env.list(
+    "SURVEY_REMINDER_DAYS_BEFORE_CLOSE", cast=int, default=[2]
+)
+# Counts 0 < n < this are never published: cells of 1-2 people are normal in our population.
+DISCLOSURE_THRESHOLD = env.int("DISCLOSURE_THRESHOLD", default=5)
+# A mean is hidden when one value is more than this share of the sum (it would reveal it).
+DISCLOSURE_DOMINANCE_SHARE = env.float("DISCLOSURE_DOMINANCE_SHARE", default=0.6)
+# Membership period length in months; 0 = to the end of the calendar year (the default).
+MEMBERSHIP_PERIOD_MONTHS = env.int("MEMBERSHIP_PERIOD_MONTHS", default=0)
+# Days after the end date during which a member still counts and can renew without approval.
+MEMBERSHIP_GRACE_DAYS = env.int("MEMBERSHIP_GRACE_DAYS", default=30)
+# How early a member may renew: renewing earlier would pay for a period far ahead.
+MEMBERSHIP_RENEWAL_WINDOW_DAYS = env.int("MEMBERSHIP_RENEWAL_WINDOW_DAYS", default=60)
+# Renewal reminders: days relative to the end date (negative = before it).
+MEMBERSHIP_REMINDER_DAYS = tuple(
+    env.list("MEMBERSHIP_REMINDER_DAYS", cast=int, default=[-30, -7, 14])
+)
+# Version of the special-category consent text shown in the application; bump it when the
+# text changes, so the stored consents say which text each person agreed to.
+MEMBERSHIP_CONSENT_VERSION = env("MEMBERSHIP_CONSENT_VERSION", default="2026-1")

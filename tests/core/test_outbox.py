@@ -1,0 +1,178 @@
+"""The transactional outbox: a user action never waits on, or fails because of, the broker or
+the mail server; every message is delivered exactly once in the end."""
+
+import logging
+import smtplib
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from core import outbox
+from core.models import OutboxMessage
+from core.tasks import deliver_outbox_message
+from erfaring.celery import app as celery_app
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _reset_broker_connections():
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def dead_broker():
+    """Point Celery at a port where nothing listens, as when Redis is down."""
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = DEAD_BROKER
+    _reset_broker_connections()
+    yield
+    celery_app.conf.broker_url = original
+    _reset_broker_connections()
+
+
+def _after_grace():
+    return time_machine.travel(timezone.now() + timedelta(minutes=2), tick=True)
+
+
+def test_action_succeeds_quickly_with_broker_down(
+    client, member, dead_broker, django_capture_on_commit_callbacks
+):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("account_reset_password"), {"email": member.email})
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # the publish was attempted, and failed quietly
+    assert elapsed < 2.0
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxMessage.Status.PENDING
+    assert message.payload["to"] == [member.email]
+    assert mail.outbox == []
+
+
+def test_sweeper_delivers_each_pending_message_exactly_once(client, member, dead_broker):
+    client.post(reverse("account_reset_password"), {"email": member.email})
+    message = OutboxMessage.objects.get()
+
+    call_command("sweep_outbox")  # within the grace period: left to its on-commit publish
+    assert mail.outbox == []
+
+    with _after_grace():
+        call_command("sweep_outbox")
+        call_command("sweep_outbox")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [member.email]
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert message.sent_at is not None
+    # The sign-in link is not kept once the email is out.
+    assert "body" not in message.payload
+
+
+def test_redelivered_task_sends_one_email(db):
+    message = outbox.enqueue_rendered_email(
+        to=["a@example.org"], subject="Hei", body="Du har en ny melding."
+    )
+    deliver_outbox_message.apply(args=[message.pk])
+    deliver_outbox_message.apply(args=[message.pk])
+    assert len(mail.outbox) == 1
+
+
+def test_same_dedupe_key_queues_once(db):
+    first = outbox.enqueue_rendered_email(
+        to=["a@example.org"], subject="S", body="B", dedupe_key="k:1"
+    )
+    second = outbox.enqueue_rendered_email(
+        to=["a@example.org"], subject="S", body="B", dedupe_key="k:1"
+    )
+    assert first is not None
+    assert second is None
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_nothing_is_sent_when_the_action_rolls_back(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        outbox.enqueue_rendered_email(to=["a@example.org"], subject="S", body="B")
+        raise RuntimeError("the action failed")
+    assert OutboxMessage.objects.count() == 0
+    assert mail.outbox == []
+
+
+class FlakyBackend:
+    """An SMTP server that refuses the first `failures` messages."""
+
+    failures = 0
+    calls = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        type(self).calls += 1
+        if type(self).calls <= type(self).failures:
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture
+def flaky_smtp():
+    FlakyBackend.calls = 0
+    with override_settings(EMAIL_BACKEND="tests.core.test_outbox.FlakyBackend"):
+        yield FlakyBackend
+
+
+def test_mail_server_failing_twice_then_recovering_delivers_once(db, flaky_smtp):
+    flaky_smtp.failures = 2
+    message = outbox.enqueue_rendered_email(to=["a@example.org"], subject="S", body="B")
+    deliver_outbox_message.apply(args=[message.pk])  # eager: retries run in place
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert message.attempts == 3
+    assert len(mail.outbox) == 1
+
+
+def test_mail_server_always_failing_marks_failed_and_alerts_once(db, flaky_smtp, caplog):
+    flaky_smtp.failures = 1000
+    message = outbox.enqueue_rendered_email(to=["a@example.org"], subject="S", body="B")
+    with caplog.at_level(logging.ERROR, logger="erfaring.alerts"):
+        deliver_outbox_message.apply(args=[message.pk])
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert message.attempts == outbox.MAX_ATTEMPTS
+    assert message.last_error == "SMTPServerDisconnected"
+    alerts = [r for r in caplog.records if r.name == "erfaring.alerts"]
+    assert len(alerts) == 1
+    assert mail.outbox == []
+
+
+def test_sweeper_respects_retry_delay_after_a_failure(db, flaky_smtp, dead_broker):
+    flaky_smtp.failures = 1
+    message = outbox.enqueue_rendered_email(to=["a@example.org"], subject="S", body="B")
+    with _after_grace():
+        call_command("sweep_outbox")  # fails once; the next try waits for its delay
+        call_command("sweep_outbox")
+    message.refresh_from_db()
+    assert message.attempts == 1
+    assert message.status == OutboxMessage.Status.PENDING
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
+        call_command("sweep_outbox")
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert len(mail.outbox) == 1
