@@ -1,0 +1,83 @@
+"""Reads of membership data, for this app and for the surveys and casework apps."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from .models import Membership, Profile
+from .regions import region_for_county
+
+STRATA_KEYS = (
+    "region",
+    "county",
+    "employer_type",
+    "field",
+    "union_member",
+    "user_representative",
+    "contract_type",
+)
+
+
+def _yes_no(value):
+    if value is None:
+        return ""
+    return "yes" if value else "no"
+
+
+def breakdown_strata_for(user) -> dict[str, str]:
+    """The member's breakdown categories as short stable codes, for anonymous survey responses.
+
+    Exactly the keys in STRATA_KEYS: "region" ("vest"), "county" ("46"), "employer_type"
+    ("municipality"), "field" ("both"), "union_member" and "user_representative" ("yes"/"no"),
+    "contract_type" ("permanent"). A value is "" when unknown (no profile, or not answered).
+    Nothing that identifies the person (no municipality, no year).
+    """
+    profile = Profile.objects.filter(user_id=user.pk).first()
+    if profile is None:
+        return dict.fromkeys(STRATA_KEYS, "")
+    return {
+        "region": region_for_county(profile.county_id),
+        "county": profile.county_id or "",
+        "employer_type": profile.employer_type or "",
+        "field": profile.field or "",
+        "union_member": _yes_no(profile.union_member),
+        "user_representative": _yes_no(profile.user_representative),
+        "contract_type": profile.contract_type or "",
+    }
+
+
+def active_member_users():
+    """Users whose membership is current: active, or past its end date within the grace period."""
+    return get_user_model().objects.filter(
+        is_active=True, membership__status__in=Membership.CURRENT_STATUSES
+    )
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """What an advisor handling someone's case may see of them: no salary, no survey answers."""
+
+    name: str
+    county: str
+    employer_type: str
+    field: str
+    membership_status: str
+    membership_status_label: str
+
+
+def member_summary_for(user) -> MemberSummary:
+    """A read-only summary of a person for the advisor handling their case.
+
+    Labels are display strings in the active language; a missing profile or membership gives
+    empty strings ("" status when the person never applied).
+    """
+    profile = Profile.objects.select_related("county").filter(user_id=user.pk).first()
+    membership = Membership.objects.filter(user_id=user.pk).only("status").first()
+    return MemberSummary(
+        name=user.get_full_name() or user.email,
+        county=profile.county.name if profile else "",
+        employer_type=profile.get_employer_type_display() if profile else "",
+        field=profile.get_field_display() if profile else "",
+        membership_status=membership.status if membership else "",
+        membership_status_label=membership.get_status_display() if membership else "",
+    )
