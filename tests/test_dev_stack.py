@@ -5,6 +5,7 @@ The stack runs on a throw-away database and broker folder (never var/), whatever
 rest of the suite uses, because the point is the embedded default.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -111,8 +112,9 @@ class Stack:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def get(self, path):
-        request = urllib.request.Request(self.url(path))
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our loopback
+        # Always http://127.0.0.1: the stack this test started.
+        request = urllib.request.Request(self.url(path))  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.read().decode()
 
     def wait_until(self, condition, what, timeout=START_TIMEOUT):
@@ -166,10 +168,8 @@ class Stack:
 
     def kill_everything(self):
         for group in [*self.child_pids().values(), self.process.pid]:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         self.process.wait(timeout=10)
 
 
