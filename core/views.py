@@ -1,3 +1,4 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -9,7 +10,9 @@ from .health import health_report
 
 @login_not_required
 def home(request):
-    return render(request, "core/home.html")
+    user = request.user
+    context = {"mfa_enabled": user.is_authenticated and is_mfa_enabled(user)}
+    return render(request, "core/home.html", context)
 
 
 @login_not_required
