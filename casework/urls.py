@@ -1,5 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "casework"
 
-urlpatterns = []
+urlpatterns = [
+    # Members
+    path("request/", views.request_guidance, name="request-guidance"),
+    path("my/", views.my_case_list, name="my-case-list"),
+    path("my/<int:pk>/", views.my_case_detail, name="my-case-detail"),
+    path("my/<int:pk>/reply/", views.my_case_reply, name="my-case-reply"),
+    # Advisors
+    path("queue/", views.queue, name="queue"),
+    path("queue/assign/", views.bulk_assign, name="bulk-assign"),
+    path("inquiries/new/", views.register_inquiry, name="register-inquiry"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/messages/", views.case_message, name="case-message"),
+    path("cases/<int:pk>/status/", views.case_status, name="case-status"),
+    path("cases/<int:pk>/update/", views.case_update, name="case-update"),
+    path("cases/<int:pk>/assign/", views.case_assign, name="case-assign"),
+    # Admins
+    path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/export.<str:fmt>", views.statistics_export, name="statistics-export"),
+]

@@ -16,6 +16,10 @@ BEAT_SCHEDULE = [
     ("sweep-outbox", "core.tasks.sweep_outbox", crontab(minute="*")),
     # Lets /healthz tell whether a worker is consuming: the worker stamps the time it ran this.
     ("worker-heartbeat", "core.tasks.record_worker_heartbeat", crontab(minute="*")),
+    # Advisors' daily digest of cases with no first response or a passed follow-up date.
+    ("casework-reminders", "casework.tasks.send_casework_reminders", crontab(hour=7, minute=0)),
+    # Retention: anonymise cases closed longer ago than CASEWORK_RETENTION_DAYS.
+    ("casework-retention", "casework.tasks.anonymise_expired_cases", crontab(hour=2, minute=30)),
 ]
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE

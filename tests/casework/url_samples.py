@@ -1,3 +1,16 @@
-SAMPLE_KWARGS = {}
-# Names of pages an anonymous visitor may see (the URL walk checks the rest need login).
-PUBLIC = set()
+SAMPLE_KWARGS = {
+    "casework:request-guidance": {},
+    "casework:my-case-list": {},
+    "casework:my-case-detail": {"pk": 1},
+    "casework:my-case-reply": {"pk": 1},
+    "casework:queue": {},
+    "casework:bulk-assign": {},
+    "casework:register-inquiry": {},
+    "casework:case-detail": {"pk": 1},
+    "casework:case-message": {"pk": 1},
+    "casework:case-status": {"pk": 1},
+    "casework:case-update": {"pk": 1},
+    "casework:case-assign": {"pk": 1},
+    "casework:statistics": {},
+    "casework:statistics-export": {"fmt": "csv"},
+}

@@ -1,0 +1,47 @@
+"""The one gatekeeper for cases: every list and every page asks here what a user may see,
+so a list never shows a case its detail page would refuse.
+
+Two perspectives: a member sees their own cases (replies only); an advisor sees the triage
+queue (unassigned, not restricted) and the cases assigned to them (restricted or not).
+Admins see statistics only, never case content.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from core.audit import log_denied
+
+from .models import Case
+
+MEMBER = "member"
+ADVISOR = "advisor"
+WORK_CASEWORK = "members.work_casework"
+
+
+def is_advisor(user):
+    return user.is_authenticated and user.has_perm(WORK_CASEWORK)
+
+
+def visible_cases_for(user, *, perspective):
+    if not user.is_authenticated:
+        return Case.objects.none()
+    if perspective == MEMBER:
+        return Case.objects.filter(member=user, anonymised_at__isnull=True)
+    if perspective == ADVISOR and is_advisor(user):
+        return Case.objects.filter(
+            Q(assignee=user) | Q(assignee__isnull=True, restricted=False),
+            anonymised_at__isnull=True,
+        )
+    return Case.objects.none()
+
+
+def get_case_for(user, pk, *, perspective, request=None):
+    """The case if `user` may see it from `perspective`; otherwise 404, the same answer for
+    "missing" and "not yours", and the refusal is logged."""
+    cases = visible_cases_for(user, perspective=perspective)
+    try:
+        return cases.select_related("member", "assignee").prefetch_related("topics").get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        if request is not None:
+            log_denied(request, object_type="casework.case", object_id=pk)
+        raise Http404 from None

@@ -1,0 +1,273 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    DESCRIPTION_MIN_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    SAFE_CONTACT_MAX_LENGTH,
+    Case,
+    Message,
+    Topic,
+)
+from .selectors import advisors
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class GuidanceRequestForm(forms.Form):
+    """What a member sends. Only these fields are read: a posted status, member or assignee
+    is ignored (mass assignment)."""
+
+    topics = TopicChoiceField(
+        label=_("What is it about?"),
+        queryset=Topic.objects.all(),
+        help_text=_("Choose one or more topics."),
+        error_messages={
+            "required": _("Choose at least one topic."),
+            "invalid_choice": _("Choose topics from the list."),
+            "invalid_pk_value": _("Choose topics from the list."),
+        },
+    )
+    description = forms.CharField(
+        label=_("Describe your situation"),
+        min_length=DESCRIPTION_MIN_LENGTH,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Between %(min)d and %(max)d characters. Only the organisation's advisors read it."
+        )
+        % {"min": DESCRIPTION_MIN_LENGTH, "max": DESCRIPTION_MAX_LENGTH},
+        error_messages={"required": _("Describe your situation.")},
+    )
+    safe_contact = forms.CharField(
+        label=_("How and when is it safe to contact you?"),
+        required=False,
+        max_length=SAFE_CONTACT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example: only through the portal; by phone on weekdays after 16:00; no voicemail."
+        ),
+    )
+
+
+class InquiryForm(GuidanceRequestForm):
+    """An inquiry an advisor registers after a phone call, an email or a visit."""
+
+    member_email = forms.EmailField(
+        label=_("Member's email address"),
+        required=False,
+        help_text=_("If the person asking is a member. Leave empty for others."),
+    )
+    requester_kind = forms.ChoiceField(
+        label=_("Who is asking?"), choices=Case.RequesterKind.choices
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[c for c in Case.Channel.choices if c[0] != Case.Channel.PORTAL],
+    )
+    contact_name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    contact_email = forms.EmailField(label=_("Email address"), required=False)
+    contact_phone = forms.CharField(label=_("Phone number"), required=False, max_length=40)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Case.Priority.choices, coerce=int, initial=2
+    )
+    restricted = forms.BooleanField(label=_("Restricted: only I can see this case"), required=False)
+    assign_to_self = forms.BooleanField(label=_("Assign to me"), required=False, initial=True)
+
+    field_order = [
+        "requester_kind",
+        "member_email",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "channel",
+        "topics",
+        "description",
+        "safe_contact",
+        "priority",
+        "restricted",
+        "assign_to_self",
+    ]
+
+    def clean_member_email(self):
+        email = self.cleaned_data.get("member_email")
+        if not email:
+            return None
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(_("No member has this email address."))
+        return user
+
+    def clean(self):
+        data = super().clean()
+        member = data.get("member_email")
+        if member is not None:
+            data["requester_kind"] = Case.RequesterKind.MEMBER
+        elif data.get("requester_kind") == Case.RequesterKind.MEMBER:
+            self.add_error("member_email", _("Give the email address of the member."))
+        elif not data.get("contact_name") or not (
+            data.get("contact_email") or data.get("contact_phone")
+        ):
+            self.add_error(
+                "contact_name",
+                _("Give the name and an email address or phone number of the person asking."),
+            )
+        return data
+
+
+class MemberReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message.")},
+    )
+
+
+class AdvisorMessageForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Message.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Message.Kind.REPLY,
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message.")},
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Case.Status.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome (when closing)"),
+        choices=[("", "—"), *Case.Outcome.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Case.Status.choices)
+        # Offer only the moves the workflow allows; the service refuses the rest anyway.
+        self.fields["status"].choices = [(s, labels[s]) for s in case.allowed_statuses]
+
+
+class CaseUpdateForm(forms.Form):
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Case.Priority.choices, coerce=int
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    restricted = forms.BooleanField(
+        label=_("Restricted: only the assigned advisor can see this case"), required=False
+    )
+
+
+class AdvisorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.email
+
+
+class AssignForm(forms.Form):
+    assignee = AdvisorChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody (back to triage)"),
+        error_messages={"invalid_choice": _("Cases can only be assigned to advisors.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = advisors()
+
+
+class BulkAssignForm(AssignForm):
+    cases = forms.ModelMultipleChoiceField(
+        label=_("Cases"),
+        queryset=Case.objects.none(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": _("Select at least one case."),
+            "invalid_choice": _("One of the selected cases is not available to you."),
+        },
+    )
+
+    def __init__(self, *args, visible_cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = visible_cases
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("active", _("Not resolved")), *Case.Status.choices],
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("All")
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All")), *Case.Priority.choices],
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=[("", _("Me or nobody")), ("me", _("Me")), ("none", _("Nobody (triage)"))],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("priority", _("Priority")),
+            ("follow_up", _("Follow-up date")),
+            ("status", _("Status")),
+            ("reference", _("Reference")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].label_from_instance = lambda obj: obj.name
+
+
+class StatisticsForm(forms.Form):
+    """The fixed choices of the statistics page: nothing else can be asked for."""
+
+    PERIODS = [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))]
+    BREAKDOWNS = [("region", _("Region")), ("employer_type", _("Employer type"))]
+
+    period = forms.ChoiceField(label=_("Per"), choices=PERIODS, initial="quarter", required=False)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    breakdown = forms.ChoiceField(
+        label=_("Break down by"), choices=BREAKDOWNS, initial="region", required=False
+    )
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *((y, str(y)) for y in years)]
+
+    def clean_period(self):
+        return self.cleaned_data.get("period") or "quarter"
+
+    def clean_breakdown(self):
+        return self.cleaned_data.get("breakdown") or "region"

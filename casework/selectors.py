@@ -1,0 +1,141 @@
+"""Reads for the casework pages, render-ready (related rows loaded in a fixed number of
+queries). Every case list starts from the gatekeeper, casework.access.visible_cases_for."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.utils import timezone
+
+from core.models import AuditEvent
+from members.selectors import breakdown_strata_for, member_summary_for
+
+from . import sla
+from .access import ADVISOR, MEMBER, visible_cases_for
+from .models import Case, Message, Topic
+
+# Fields of a case a list never shows; they are decrypted only on the case page.
+LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
+
+QUEUE_SORTS = {
+    "newest": ("-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+    "priority": ("-priority", "created_at", "pk"),
+    "follow_up": ("follow_up_on", "created_at", "pk"),
+    "status": ("status", "-created_at", "pk"),
+    "reference": ("reference",),
+}
+
+
+def advisors():
+    """Active users who may work cases (and so may be assigned one)."""
+    permission = Q(
+        groups__permissions__codename="work_casework",
+        groups__permissions__content_type__app_label="members",
+    ) | Q(
+        user_permissions__codename="work_casework",
+        user_permissions__content_type__app_label="members",
+    )
+    pks = get_user_model().objects.filter(permission, is_active=True).values("pk")
+    return get_user_model().objects.filter(pk__in=pks).order_by("first_name", "last_name", "email")
+
+
+def strata_for(member):
+    """The coarse strata copied onto a new case (see Case.region)."""
+    strata = breakdown_strata_for(member)
+    return {"region": strata["region"], "employer_type": strata["employer_type"]}
+
+
+def topics():
+    return Topic.objects.all()
+
+
+def _with_topics(cases):
+    return cases.prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("position")))
+
+
+def member_cases(user):
+    return _with_topics(
+        visible_cases_for(user, perspective=MEMBER)
+        .defer(*LIST_DEFERRED, "contact_name")
+        .order_by("-created_at")
+    )
+
+
+def queue_cases(user, *, filters, now=None):
+    """The advisor's queue: triage plus their own cases, filtered and sorted.
+
+    `filters` is the cleaned data of QueueFilterForm."""
+    cases = (
+        visible_cases_for(user, perspective=ADVISOR)
+        .select_related("member", "assignee")
+        .annotate(overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()))
+    )
+    status = filters.get("status")
+    if status == "active":
+        cases = cases.open()
+    elif status:
+        cases = cases.filter(status=status)
+    if filters.get("topic"):
+        cases = cases.filter(topics=filters["topic"])
+    if filters.get("priority"):
+        cases = cases.filter(priority=filters["priority"])
+    assignee = filters.get("assignee")
+    if assignee == "me":
+        cases = cases.filter(assignee=user)
+    elif assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    if filters.get("overdue"):
+        cases = cases.filter(overdue_q(now))
+    sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
+    return _with_topics(cases.defer(*LIST_DEFERRED).order_by(*sort))
+
+
+def overdue_q(now=None):
+    """Open cases with no first response within the target, or a passed follow-up date."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    return Q(
+        status__in=[Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING],
+    ) & (
+        Q(first_response_at__isnull=True, created_at__lt=sla.overdue_if_created_before(now))
+        | Q(follow_up_on__lt=today)
+    )
+
+
+def member_thread(case):
+    """What the member sees of the conversation: replies only, never internal notes."""
+    return case.messages.filter(kind=Message.Kind.REPLY).select_related("author")
+
+
+def advisor_thread(case):
+    return case.messages.select_related("author")
+
+
+def related_cases(case, user):
+    """Other cases of the same member that this advisor may see."""
+    if case.member_id is None:
+        return Case.objects.none()
+    return _with_topics(
+        visible_cases_for(user, perspective=ADVISOR)
+        .filter(member_id=case.member_id)
+        .exclude(pk=case.pk)
+        .defer(*LIST_DEFERRED)
+        .order_by("-created_at")
+    )
+
+
+def member_summary(case):
+    return member_summary_for(case.member) if case.member_id else None
+
+
+def case_access_log(case):
+    """Who (other than the member) opened the case, and when: the member is entitled to
+    know (Normen, GDPR art. 15)."""
+    return (
+        AuditEvent.objects.filter(
+            object_type="casework.case", object_id=str(case.pk), action="casework.case.viewed"
+        )
+        .exclude(actor_id=case.member_id)
+        .exclude(actor__isnull=True)
+        .select_related("actor")
+        .order_by("-at")
+    )

@@ -1,0 +1,440 @@
+"""State changes of cases. Each one is atomic and writes its audit row (who, what, when; no
+content) and any email through the outbox in the same transaction."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import record_event
+from core.outbox import enqueue_email
+
+from . import sla
+from .access import is_advisor
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    DESCRIPTION_MIN_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    Case,
+    CaseCounter,
+    Message,
+    Reminder,
+)
+from .selectors import advisors, strata_for
+
+
+def _audit(*, actor, action, case):
+    record_event(actor=actor, action=f"casework.{action}", target=case, subject=case.member)
+
+
+def _next_reference(now):
+    year = timezone.localtime(now).year
+    CaseCounter.objects.get_or_create(year=year)
+    counter = CaseCounter.objects.select_for_update().get(year=year)
+    counter.last_number = F("last_number") + 1
+    counter.save(update_fields=["last_number"])
+    counter.refresh_from_db()
+    return f"E-{year}-{counter.last_number:05d}"
+
+
+def _validate_request(*, topics, description):
+    errors = {}
+    if not topics:
+        errors["topics"] = _("Choose at least one topic.")
+    text = (description or "").strip()
+    if len(text) < DESCRIPTION_MIN_LENGTH:
+        errors["description"] = _("Describe your situation in at least %(min)d characters.") % {
+            "min": DESCRIPTION_MIN_LENGTH
+        }
+    elif len(text) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = _("The description can be at most %(max)d characters.") % {
+            "max": DESCRIPTION_MAX_LENGTH
+        }
+    if errors:
+        raise ValidationError(errors)
+    return text
+
+
+def _case_url(case, *, for_member):
+    name = "casework:my-case-detail" if for_member else "casework:case-detail"
+    return settings.SITE_URL + reverse(name, kwargs={"pk": case.pk})
+
+
+def _notify_member(case, template):
+    if case.member_id and case.member.email:
+        enqueue_email(
+            to=case.member.email,
+            template_prefix=f"casework/email/{template}",
+            context={"url": _case_url(case, for_member=True)},
+        )
+
+
+def _notify_advisor(case, advisor, template):
+    if advisor is not None and advisor.email:
+        enqueue_email(
+            to=advisor.email,
+            template_prefix=f"casework/email/{template}",
+            context={"url": _case_url(case, for_member=False)},
+        )
+
+
+@transaction.atomic
+def request_guidance(*, member, topics, description, safe_contact=""):
+    """A member asks for guidance through the portal."""
+    text = _validate_request(topics=topics, description=description)
+    now = timezone.now()
+    case = Case(
+        reference=_next_reference(now),
+        member=member,
+        requester_kind=Case.RequesterKind.MEMBER,
+        channel=Case.Channel.PORTAL,
+        description=text,
+        safe_contact=(safe_contact or "").strip(),
+        created_at=now,
+        **strata_for(member),
+    )
+    case.full_clean()
+    case.save()
+    case.topics.set(topics)
+    _audit(actor=member, action="case.created", case=case)
+    _notify_member(case, "request_received")
+    return case
+
+
+@transaction.atomic
+def register_inquiry(
+    *,
+    advisor,
+    requester_kind,
+    channel,
+    topics,
+    description,
+    member=None,
+    contact_name="",
+    contact_email="",
+    contact_phone="",
+    safe_contact="",
+    priority=Case.Priority.NORMAL,
+    restricted=False,
+    assign_to_self=True,
+):
+    """An advisor records an inquiry that came by phone, email or a visit, from a member or
+    from someone else (a manager, a union representative, a relative)."""
+    if not is_advisor(advisor):
+        raise ValidationError(_("Only advisors can register inquiries."))
+    text = _validate_request(topics=topics, description=description)
+    if member is not None:
+        requester_kind = Case.RequesterKind.MEMBER
+    elif requester_kind == Case.RequesterKind.MEMBER:
+        raise ValidationError({"member_email": _("Give the email address of the member.")})
+    elif not (contact_name or "").strip() or not (
+        (contact_email or "").strip() or (contact_phone or "").strip()
+    ):
+        raise ValidationError(
+            _("Give the name and an email address or phone number of the person asking.")
+        )
+    if restricted and not assign_to_self:
+        raise ValidationError(
+            {"restricted": _("A restricted case must be assigned to you when it is registered.")}
+        )
+    now = timezone.now()
+    case = Case(
+        reference=_next_reference(now),
+        member=member,
+        requester_kind=requester_kind,
+        channel=channel,
+        contact_name=(contact_name or "").strip(),
+        contact_email=(contact_email or "").strip(),
+        contact_phone=(contact_phone or "").strip(),
+        description=text,
+        safe_contact=(safe_contact or "").strip(),
+        priority=priority,
+        restricted=restricted,
+        assignee=advisor if assign_to_self else None,
+        created_at=now,
+        **(strata_for(member) if member is not None else {}),
+    )
+    case.full_clean()
+    case.save()
+    case.topics.set(topics)
+    _audit(actor=advisor, action="case.created", case=case)
+    return case
+
+
+def _check_open_for_messages(case):
+    if case.is_anonymised:
+        raise ValidationError(_("This case has been anonymised."))
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(_("This case is closed. Reopen it, or send a new request."))
+
+
+def _validate_body(body):
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({"body": _("Write a message.")})
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("A message can be at most %(max)d characters.")
+                % {"max": MESSAGE_MAX_LENGTH}
+            }
+        )
+    return text
+
+
+@transaction.atomic
+def post_member_reply(*, case, member, body):
+    """The member answers in their own case; a waiting or resolved case opens again."""
+    if case.member_id != member.pk:
+        raise ValidationError(_("You can only reply in your own cases."))
+    _check_open_for_messages(case)
+    text = _validate_body(body)
+    message = Message.objects.create(
+        case=case, author=member, kind=Message.Kind.REPLY, sender=Message.Sender.MEMBER, body=text
+    )
+    if case.status in (Case.Status.WAITING, Case.Status.RESOLVED):
+        case.status = Case.Status.OPEN
+        case.resolved_at = None
+        case.save(update_fields=["status", "resolved_at", "updated_at"])
+    _audit(actor=member, action="case.replied", case=case)
+    _notify_advisor(case, case.assignee, "advisor_news")
+    return message
+
+
+@transaction.atomic
+def post_advisor_message(*, case, advisor, kind, body):
+    """A reply to the requester, or an internal note that only advisors ever see.
+
+    Only replies count as the first response and only replies notify the member; a note is
+    never emailed."""
+    if not is_advisor(advisor):
+        raise ValidationError(_("Only advisors can write in a case."))
+    if kind not in Message.Kind.values:
+        raise ValidationError({"kind": _("Choose a reply or an internal note.")})
+    text = _validate_body(body)
+    if kind == Message.Kind.REPLY:
+        _check_open_for_messages(case)
+    elif case.is_anonymised:
+        raise ValidationError(_("This case has been anonymised."))
+    message = Message.objects.create(
+        case=case, author=advisor, kind=kind, sender=Message.Sender.ADVISOR, body=text
+    )
+    if kind == Message.Kind.REPLY:
+        fields = ["updated_at"]
+        if case.first_response_at is None:
+            case.first_response_at = message.created_at
+            fields.append("first_response_at")
+        if case.status == Case.Status.NEW:
+            case.status = Case.Status.OPEN
+            fields.append("status")
+        case.save(update_fields=fields)
+        _audit(actor=advisor, action="case.replied", case=case)
+        _notify_member(case, "member_news")
+    else:
+        _audit(actor=advisor, action="case.note_added", case=case)
+    return message
+
+
+@transaction.atomic
+def change_status(*, case, actor, status, outcome=""):
+    """Move a case along its workflow (see Case.TRANSITIONS); closing needs an outcome."""
+    if status not in Case.TRANSITIONS.get(case.status, ()):
+        raise ValidationError(
+            {
+                "status": _("A case cannot go from “%(old)s” to “%(new)s”.")
+                % {
+                    "old": Case.Status(case.status).label,
+                    "new": Case.Status(status).label if status in Case.Status.values else status,
+                }
+            }
+        )
+    now = timezone.now()
+    if status == Case.Status.CLOSED:
+        if outcome not in Case.Outcome.values:
+            raise ValidationError({"outcome": _("Choose an outcome to close the case.")})
+        case.outcome = outcome
+        case.closed_at = now
+        case.resolved_at = case.resolved_at or now
+        case.follow_up_on = None
+    elif status == Case.Status.RESOLVED:
+        case.resolved_at = now
+    elif case.status in (Case.Status.RESOLVED, Case.Status.CLOSED):
+        case.resolved_at = None
+        case.closed_at = None
+        case.outcome = ""
+    old = case.status
+    case.status = status
+    case.full_clean()
+    case.save()
+    _audit(actor=actor, action=f"case.status.{old}-{status}", case=case)
+    return case
+
+
+@transaction.atomic
+def update_case(*, case, actor, priority, follow_up_on, restricted):
+    """Priority, follow-up date and the restricted flag (only for a case assigned to
+    someone: nobody else could see it)."""
+    if restricted and case.assignee_id is None:
+        raise ValidationError({"restricted": _("Assign the case before you restrict it.")})
+    case.priority = priority
+    case.follow_up_on = follow_up_on
+    case.restricted = restricted
+    case.full_clean()
+    case.save()
+    _audit(actor=actor, action="case.updated", case=case)
+    return case
+
+
+def _check_assignee(assignee):
+    if assignee is not None and not advisors().filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": _("Cases can only be assigned to advisors.")})
+
+
+@transaction.atomic
+def assign_case(*, case, actor, assignee):
+    """Give the case to an advisor (or back to triage with None)."""
+    _check_assignee(assignee)
+    if assignee is None and case.restricted:
+        raise ValidationError(
+            {"assignee": _("A restricted case must stay assigned to an advisor.")}
+        )
+    changed = case.assignee_id != (assignee.pk if assignee else None)
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    _audit(actor=actor, action="case.assigned", case=case)
+    if changed and assignee is not None and assignee != actor:
+        _notify_advisor(case, assignee, "advisor_assigned")
+    return case
+
+
+@transaction.atomic
+def assign_cases(*, cases, actor, assignee):
+    """Bulk assignment from the queue: all of them or none."""
+    _check_assignee(assignee)
+    if assignee is None and any(case.restricted for case in cases):
+        raise ValidationError(
+            {"assignee": _("A restricted case must stay assigned to an advisor.")}
+        )
+    for case in cases:
+        case.assignee = assignee
+        case.save(update_fields=["assignee", "updated_at"])
+        _audit(actor=actor, action="case.assigned", case=case)
+    if assignee is not None and assignee != actor and cases:
+        enqueue_email(
+            to=assignee.email,
+            template_prefix="casework/email/advisor_assigned",
+            context={"url": settings.SITE_URL + reverse("casework:queue")},
+        )
+    return len(cases)
+
+
+def record_case_view(*, case, actor):
+    _audit(actor=actor, action="case.viewed", case=case)
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def _due_reminders(now):
+    """(case, reason, due_on, recipients) for every case an advisor should be reminded of."""
+    today = timezone.localtime(now).date()
+    cutoff = sla.overdue_if_created_before(now)
+    triage = list(advisors())
+    due = []
+    overdue = Case.objects.awaiting_first_response().filter(created_at__lt=cutoff)
+    for case in overdue.select_related("assignee"):
+        recipients = [case.assignee] if case.assignee_id else triage
+        due_on = timezone.localtime(sla.first_response_due(case.created_at)).date()
+        due.append((case, Reminder.Reason.FIRST_RESPONSE, due_on, recipients))
+    follow_ups = (
+        Case.objects.follow_up_passed(today)
+        .filter(anonymised_at__isnull=True)
+        .select_related("assignee")
+    )
+    for case in follow_ups:
+        recipients = [case.assignee] if case.assignee_id else triage
+        due.append((case, Reminder.Reason.FOLLOW_UP, case.follow_up_on, recipients))
+    return due
+
+
+@transaction.atomic
+def send_reminders(*, now=None):
+    """One digest a day per advisor, counting the cases they have not been reminded of yet:
+    no first response within the business-day target, or a passed follow-up date. Each
+    reminder is recorded once (Reminder), each digest once a day (outbox dedupe key), so a
+    job that runs twice sends nothing twice. Returns the number of digests queued."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    pending = {}
+    for case, reason, due_on, recipients in _due_reminders(now):
+        for advisor in recipients:
+            pending.setdefault(advisor, []).append((case, reason, due_on))
+    already = set(
+        Reminder.objects.filter(
+            case__in={case for items in pending.values() for case, _, _ in items}
+        ).values_list("case_id", "advisor_id", "reason", "due_on")
+    )
+    sent = 0
+    for advisor, items in pending.items():
+        fresh = [
+            (case, reason, due_on)
+            for case, reason, due_on in items
+            if (case.pk, advisor.pk, reason, due_on) not in already
+        ]
+        if not fresh:
+            continue
+        counts = {
+            "first_response": sum(1 for _, r, _ in fresh if r == Reminder.Reason.FIRST_RESPONSE),
+            "follow_up": sum(1 for _, r, _ in fresh if r == Reminder.Reason.FOLLOW_UP),
+        }
+        message = enqueue_email(
+            to=advisor.email,
+            template_prefix="casework/email/advisor_digest",
+            context={
+                **counts,
+                "url": settings.SITE_URL + reverse("casework:queue") + "?overdue=1",
+            },
+            dedupe_key=f"casework:digest:{advisor.pk}:{today.isoformat()}",
+        )
+        if message is None:
+            # Today's digest went out already; these wait for tomorrow's.
+            continue
+        Reminder.objects.bulk_create(
+            [
+                Reminder(case=case, advisor=advisor, reason=reason, due_on=due_on, sent_at=now)
+                for case, reason, due_on in fresh
+            ]
+        )
+        sent += 1
+    return sent
+
+
+# --- Retention ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def anonymise_expired_cases(*, now=None):
+    """Remove the content and the people from cases closed longer ago than the retention
+    period; topics, dates, channel, outcome and strata stay for the statistics.
+    Idempotent: an anonymised case is never touched again. Returns the number anonymised."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.CASEWORK_RETENTION_DAYS)
+    cases = list(Case.objects.due_for_anonymisation(cutoff).select_for_update())
+    for case in cases:
+        Message.objects.filter(case=case).delete()
+        Reminder.objects.filter(case=case).delete()
+        case.description = ""
+        case.safe_contact = ""
+        case.contact_name = ""
+        case.contact_email = ""
+        case.contact_phone = ""
+        case.member = None
+        case.anonymised_at = now
+        case.save()
+        record_event(actor=None, action="casework.case.anonymised", target=case)
+    return len(cases)

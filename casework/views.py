@@ -1,0 +1,365 @@
+"""Casework pages. Every case is fetched through casework.access; every view and change is
+audited by the services or here (record_case_view)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import disclosure
+from core.audit import record_event
+from members.roles import MEMBER, has_role
+
+from . import selectors, services, statistics
+from .access import ADVISOR, get_case_for, visible_cases_for
+from .access import MEMBER as MEMBER_VIEW
+from .forms import (
+    AdvisorMessageForm,
+    AssignForm,
+    BulkAssignForm,
+    CaseUpdateForm,
+    GuidanceRequestForm,
+    InquiryForm,
+    MemberReplyForm,
+    QueueFilterForm,
+    StatisticsForm,
+    StatusForm,
+)
+
+QUEUE_PAGE_SIZE = 25
+advisor_required = permission_required("members.work_casework", raise_exception=True)
+
+
+def _member_required(view):
+    def wrapped(request, *args, **kwargs):
+        if not has_role(request.user, MEMBER):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _apply_errors(form, error):
+    """Put a service's ValidationError on the form, so the person sees why."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Member -------------------------------------------------------------------------------
+
+
+@never_cache
+@_member_required
+@require_http_methods(["GET", "POST"])
+def request_guidance(request):
+    form = GuidanceRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.request_guidance(member=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your request has been received with reference %(ref)s.")
+                % {"ref": case.reference},
+            )
+            return redirect("casework:my-case-detail", pk=case.pk)
+    status = 400 if form.errors else 200
+    return render(request, "casework/request_form.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_GET
+def my_case_list(request):
+    cases = selectors.member_cases(request.user)
+    return render(request, "casework/mycase_list.html", {"cases": cases})
+
+
+def _my_case_page(request, case, reply_form, status=200):
+    services.record_case_view(case=case, actor=request.user)
+    context = {
+        "case": case,
+        "thread": selectors.member_thread(case),
+        "access_log": selectors.case_access_log(case),
+        "reply_form": reply_form,
+    }
+    return render(request, "casework/mycase_detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def my_case_detail(request, pk):
+    case = get_case_for(request.user, pk, perspective=MEMBER_VIEW, request=request)
+    return _my_case_page(request, case, MemberReplyForm())
+
+
+@never_cache
+@require_POST
+def my_case_reply(request, pk):
+    case = get_case_for(request.user, pk, perspective=MEMBER_VIEW, request=request)
+    form = MemberReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_member_reply(
+                case=case, member=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Your reply has been sent."))
+            return redirect("casework:my-case-detail", pk=case.pk)
+    return _my_case_page(request, case, form, status=400)
+
+
+# --- Advisor ------------------------------------------------------------------------------
+
+
+@never_cache
+@advisor_required
+@require_GET
+def queue(request):
+    filters = QueueFilterForm(request.GET or None)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    cases = selectors.queue_cases(request.user, filters=cleaned)
+    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "assign_form": AssignForm(),
+    }
+    return render(
+        request,
+        "casework/case_list.html",
+        context,
+        status=200 if cleaned or not filters.is_bound else 400,
+    )
+
+
+@never_cache
+@advisor_required
+@require_POST
+def bulk_assign(request):
+    visible = visible_cases_for(request.user, perspective=ADVISOR)
+    form = BulkAssignForm(request.POST, visible_cases=visible)
+    if form.is_valid():
+        try:
+            count = services.assign_cases(
+                cases=list(form.cleaned_data["cases"]),
+                actor=request.user,
+                assignee=form.cleaned_data["assignee"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("%(count)d cases assigned.") % {"count": count})
+            return redirect("casework:queue")
+    for error in form.errors.values():
+        for text in error:
+            messages.error(request, text)
+    return redirect("casework:queue")
+
+
+@never_cache
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def register_inquiry(request):
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        member = data.pop("member_email")
+        try:
+            case = services.register_inquiry(advisor=request.user, member=member, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Inquiry %(ref)s registered.") % {"ref": case.reference})
+            if case.assignee_id == request.user.pk or case.assignee_id is None:
+                return redirect("casework:case-detail", pk=case.pk)
+            return redirect("casework:queue")
+    status = 400 if form.errors else 200
+    return render(request, "casework/inquiry_form.html", {"form": form}, status=status)
+
+
+def _case_page(request, case, *, status=200, **forms):
+    services.record_case_view(case=case, actor=request.user)
+    context = {
+        "case": case,
+        "thread": selectors.advisor_thread(case),
+        "related": selectors.related_cases(case, request.user),
+        "summary": selectors.member_summary(case),
+        "message_form": forms.get("message_form") or AdvisorMessageForm(),
+        "status_form": forms.get("status_form") or StatusForm(case=case),
+        "update_form": forms.get("update_form")
+        or CaseUpdateForm(
+            initial={
+                "priority": case.priority,
+                "follow_up_on": case.follow_up_on,
+                "restricted": case.restricted,
+            }
+        ),
+        "assign_form": forms.get("assign_form") or AssignForm(initial={"assignee": case.assignee}),
+    }
+    return render(request, "casework/case_detail.html", context, status=status)
+
+
+def _advisor_case(request, pk):
+    return get_case_for(request.user, pk, perspective=ADVISOR, request=request)
+
+
+@never_cache
+@advisor_required
+@require_GET
+def case_detail(request, pk):
+    return _case_page(request, _advisor_case(request, pk))
+
+
+def _case_action(form_name, form, action, success_message):
+    """The common shape of a POST on the case page: validate, call the service, or show
+    the page again with the reasons and nothing changed."""
+
+    def run(request, case):
+        if form.is_valid():
+            try:
+                action(form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, success_message)
+                if visible_cases_for(request.user, perspective=ADVISOR).filter(pk=case.pk).exists():
+                    return redirect("casework:case-detail", pk=case.pk)
+                return redirect("casework:queue")
+        case.refresh_from_db()
+        return _case_page(request, case, status=400, **{form_name: form})
+
+    return run
+
+
+@never_cache
+@advisor_required
+@require_POST
+def case_message(request, pk):
+    case = _advisor_case(request, pk)
+    form = AdvisorMessageForm(request.POST)
+    return _case_action(
+        "message_form",
+        form,
+        lambda data: services.post_advisor_message(
+            case=case, advisor=request.user, kind=data["kind"], body=data["body"]
+        ),
+        _("Saved."),
+    )(request, case)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def case_status(request, pk):
+    case = _advisor_case(request, pk)
+    form = StatusForm(request.POST, case=case)
+    return _case_action(
+        "status_form",
+        form,
+        lambda data: services.change_status(
+            case=case, actor=request.user, status=data["status"], outcome=data["outcome"]
+        ),
+        _("Status changed."),
+    )(request, case)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def case_update(request, pk):
+    case = _advisor_case(request, pk)
+    form = CaseUpdateForm(request.POST)
+    return _case_action(
+        "update_form",
+        form,
+        lambda data: services.update_case(case=case, actor=request.user, **data),
+        _("Case updated."),
+    )(request, case)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def case_assign(request, pk):
+    case = _advisor_case(request, pk)
+    form = AssignForm(request.POST)
+    return _case_action(
+        "assign_form",
+        form,
+        lambda data: services.assign_case(case=case, actor=request.user, assignee=data["assignee"]),
+        _("Case assigned."),
+    )(request, case)
+
+
+# --- Admin statistics ---------------------------------------------------------------------
+
+statistics_required = permission_required("members.view_statistics", raise_exception=True)
+
+
+def _statistics_tables(request):
+    """The fixed tables for the chosen period/year/breakdown, or None for a bad choice."""
+    years = statistics.years()
+    form = StatisticsForm(request.GET or None, years=years)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
+    period = data.get("period") or "quarter"
+    year = data.get("year") or (None if period == "year" else years[-1])
+    breakdown = data.get("breakdown") or "region"
+    tables = statistics.all_tables(period=period, year=year, breakdown=breakdown)
+    return form, {"period": period, "year": year, "breakdown": breakdown, "tables": tables}
+
+
+@never_cache
+@statistics_required
+@require_GET
+def statistics_page(request):
+    form, result = _statistics_tables(request)
+    if result is None:
+        return render(request, "casework/statistics_detail.html", {"form": form}, status=400)
+    record_event(
+        actor=request.user, action="casework.statistics.viewed", object_type="casework.statistics"
+    )
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "casework/statistics_detail.html",
+        {"form": form, "query": query, "legend": disclosure.legend(), **result},
+    )
+
+
+@never_cache
+@statistics_required
+@require_GET
+def statistics_export(request, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, result = _statistics_tables(request)
+    if result is None:
+        return HttpResponseBadRequest(_("Unknown statistics choice."))
+    record_event(
+        actor=request.user,
+        action=f"casework.statistics.exported.{fmt}",
+        object_type="casework.statistics",
+    )
+    name = f"casework-statistics-{result['period']}-{result['year'] or 'all'}.{fmt}"
+    if fmt == "csv":
+        return disclosure.csv_response(result["tables"], filename=name)
+    return disclosure.xlsx_response(result["tables"], filename=name)
