@@ -1,5 +1,45 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "surveys"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.edition_list, name="edition-list"),
+    path("<int:year>/", views.start, name="start"),
+    path("<int:year>/page/<int:number>/", views.page, name="page"),
+    path("<int:year>/review/", views.review, name="review"),
+    path("<int:year>/receipt/", views.receipt, name="receipt"),
+    path("manage/", views.manage_edition_list, name="manage-edition-list"),
+    path("manage/<int:year>/", views.manage_edition, name="manage-edition"),
+    path(
+        "manage/<int:year>/<str:action>/",
+        views.manage_edition_status,
+        name="manage-edition-status",
+    ),
+    path(
+        "manage/<int:year>/questions/<int:pk>/",
+        views.manage_question,
+        name="manage-question",
+    ),
+    path("manage/<int:year>/responses/", views.dashboard, name="dashboard"),
+    path("manage/<int:year>/preview/", views.start, {"preview": True}, name="preview-start"),
+    path(
+        "manage/<int:year>/preview/page/<int:number>/",
+        views.page,
+        {"preview": True},
+        name="preview-page",
+    ),
+    path(
+        "manage/<int:year>/preview/review/",
+        views.review,
+        {"preview": True},
+        name="preview-review",
+    ),
+    path(
+        "manage/<int:year>/preview/receipt/",
+        views.receipt,
+        {"preview": True},
+        name="preview-receipt",
+    ),
+]

@@ -1,3 +1,16 @@
-SAMPLE_KWARGS = {}
-# Names of pages an anonymous visitor may see (the URL walk checks the rest need login).
-PUBLIC = set()
+SAMPLE_KWARGS = {
+    "surveys:edition-list": {},
+    "surveys:start": {"year": 2026},
+    "surveys:page": {"year": 2026, "number": 1},
+    "surveys:review": {"year": 2026},
+    "surveys:receipt": {"year": 2026},
+    "surveys:manage-edition-list": {},
+    "surveys:manage-edition": {"year": 2026},
+    "surveys:manage-edition-status": {"year": 2026, "action": "open"},
+    "surveys:manage-question": {"year": 2026, "pk": 1},
+    "surveys:dashboard": {"year": 2026},
+    "surveys:preview-start": {"year": 2026},
+    "surveys:preview-page": {"year": 2026, "number": 1},
+    "surveys:preview-review": {"year": 2026},
+    "surveys:preview-receipt": {"year": 2026},
+}

@@ -1,0 +1,231 @@
+"""Turning a page of questions into a form, and a draft's answers back into form data.
+
+Draft answers are stored by question key: a choice code (single, yes/no), a list of codes
+(multiple choice), {item code: scale code} (Likert), a number as a string or DECLINED
+(numbers), or a string (free text). Submission re-validates every page through the same
+forms, so whatever reached the draft is checked again before it becomes a response.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Question
+
+DECLINED = "declined"
+
+
+def field_name(question, item=None, suffix=None):
+    name = f"q_{question.key}"
+    if item is not None:
+        name += f"__{item.code}"
+    if suffix:
+        name += f"__{suffix}"
+    return name
+
+
+def is_visible(question, answers, questions_by_key):
+    """Shown when it has no condition, or when its controlling question is itself shown and
+    was answered with one of the listed codes."""
+    if not question.show_if_key:
+        return True
+    controller = questions_by_key.get(question.show_if_key)
+    if controller is None or not is_visible(controller, answers, questions_by_key):
+        return False
+    given = answers.get(controller.key)
+    given = given if isinstance(given, list) else [given]
+    return any(code in question.show_if_codes for code in given)
+
+
+def _choice_pairs(question):
+    return [(choice.code, choice.label) for choice in question.choices.all()]
+
+
+class PageForm(forms.Form):
+    """The visible questions of one page. `blocks` pairs each question with its bound
+    fields, in order, for the template."""
+
+    def __init__(self, *args, questions, enforce_required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        self.enforce_required = enforce_required
+        for question in self.questions:
+            self._add_fields(question)
+        if not enforce_required:
+            # Saving to come back later: check what was given, not what is missing.
+            for form_field in self.fields.values():
+                form_field.required = False
+
+    def _add_fields(self, question):
+        Type = Question.Type
+        common = {"label": question.text, "help_text": question.help}
+        required = question.required
+        if question.type in (Type.SINGLE, Type.YES_NO):
+            self.fields[field_name(question)] = forms.ChoiceField(
+                choices=_choice_pairs(question),
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                required=required,
+                error_messages={"invalid_choice": _("Choose one of the options shown.")},
+                **common,
+            )
+        elif question.type == Type.MULTI:
+            self.fields[field_name(question)] = forms.MultipleChoiceField(
+                choices=_choice_pairs(question),
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+                required=required,
+                error_messages={"invalid_choice": _("Choose only among the options shown.")},
+                **common,
+            )
+        elif question.type == Type.LIKERT:
+            scale = _choice_pairs(question)
+            for item in question.items.all():
+                self.fields[field_name(question, item)] = forms.ChoiceField(
+                    label=item.text,
+                    choices=scale,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    required=required,
+                    error_messages={"invalid_choice": _("Choose one of the options shown.")},
+                )
+        elif question.type in Question.NUMBER_TYPES:
+            field_class = (
+                forms.IntegerField if question.type == Type.INTEGER else forms.DecimalField
+            )
+            extra = {} if question.type == Type.INTEGER else {"decimal_places": 2}
+            number = field_class(
+                required=False,
+                min_value=question.min_value,
+                max_value=question.max_value,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                **extra,
+                **common,
+            )
+            self.fields[field_name(question)] = number
+            if question.allow_decline:
+                self.fields[field_name(question, suffix="declined")] = forms.BooleanField(
+                    label=_("Prefer not to say"), required=False
+                )
+        elif question.type == Type.TEXT:
+            self.fields[field_name(question)] = forms.CharField(
+                required=required,
+                max_length=question.max_length,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                **common,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for question in self.questions:
+            if question.type not in Question.NUMBER_TYPES:
+                continue
+            name = field_name(question)
+            declined = cleaned.get(field_name(question, suffix="declined"))
+            if declined:
+                cleaned[name] = None
+            elif (
+                cleaned.get(name) is None
+                and question.required
+                and self.enforce_required
+                and name not in self.errors
+            ):
+                message = (
+                    _("Give a number, or choose “prefer not to say”.")
+                    if question.allow_decline
+                    else _("This field is required.")
+                )
+                self.add_error(name, message)
+        return cleaned
+
+    @property
+    def blocks(self):
+        for question in self.questions:
+            if question.type == Question.Type.LIKERT:
+                rows = [(item, self[field_name(question, item)]) for item in question.items.all()]
+                yield {"question": question, "rows": rows}
+            else:
+                declined = field_name(question, suffix="declined")
+                yield {
+                    "question": question,
+                    "field": self[field_name(question)],
+                    "declined": self[declined] if declined in self.fields else None,
+                }
+
+    def answers(self):
+        """The page's answers in draft form, leaving out unanswered questions."""
+        result = {}
+        for question in self.questions:
+            value = self._answer(question)
+            if value not in (None, "", [], {}):
+                result[question.key] = value
+        return result
+
+    def _answer(self, question):
+        data = self.cleaned_data
+        if question.type == Question.Type.LIKERT:
+            return {
+                item.code: data[field_name(question, item)]
+                for item in question.items.all()
+                if data.get(field_name(question, item))
+            }
+        if question.type in Question.NUMBER_TYPES:
+            if data.get(field_name(question, suffix="declined")):
+                return DECLINED
+            value = data.get(field_name(question))
+            return None if value is None else str(value)
+        if question.type == Question.Type.TEXT:
+            return data.get(field_name(question), "").strip()
+        return data.get(field_name(question))
+
+
+def answers_to_data(questions, answers):
+    """Form data that reproduces stored answers, to show a saved page or re-check a draft."""
+    data = {}
+    for question in questions:
+        value = answers.get(question.key)
+        if value is None:
+            continue
+        if question.type == Question.Type.LIKERT:
+            for item_code, code in (value if isinstance(value, dict) else {}).items():
+                data[f"q_{question.key}__{item_code}"] = code
+        elif question.type in Question.NUMBER_TYPES and value == DECLINED:
+            data[f"q_{question.key}__declined"] = "on"
+        elif question.type == Question.Type.MULTI:
+            data[f"q_{question.key}"] = value if isinstance(value, list) else [value]
+        else:
+            data[f"q_{question.key}"] = value
+    return data
+
+
+def answer_rows(question, value):
+    """Answer rows (without the response) for one stored answer."""
+    Type = Question.Type
+    if question.type == Type.LIKERT:
+        return [{"item_code": item, "code": code} for item, code in value.items()]
+    if question.type == Type.MULTI:
+        return [{"code": code} for code in value]
+    if question.type in Question.NUMBER_TYPES:
+        if value == DECLINED:
+            return [{"declined": True}]
+        return [{"number": Decimal(value)}]
+    if question.type == Type.TEXT:
+        return [{"text": value}]
+    return [{"code": value}]
+
+
+def display_value(question, value):
+    """A readable rendering of a stored answer for the review page."""
+    labels = {choice.code: choice.label for choice in question.choices.all()}
+    if question.type == Question.Type.LIKERT:
+        items = {item.code: item.text for item in question.items.all()}
+        return [
+            f"{items.get(item, item)}: {labels.get(code, code)}" for item, code in value.items()
+        ]
+    if question.type == Question.Type.MULTI:
+        return [labels.get(code, code) for code in value]
+    if question.type in Question.NUMBER_TYPES:
+        if value == DECLINED:
+            return [str(_("Prefer not to say"))]
+        return [f"{value} {question.unit}".strip()]
+    if question.type == Question.Type.TEXT:
+        return [value]
+    return [labels.get(value, value)]

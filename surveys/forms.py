@@ -1,0 +1,125 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Question
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ConsentForm(forms.Form):
+    # Not pre-ticked: consent must be an active choice (GDPR art. 7, privacy by default).
+    consent = forms.BooleanField(
+        label=_("I have read this and want to take part."),
+        error_messages={"required": _("Tick the box to take part, or simply leave the page.")},
+    )
+
+
+class DaysField(forms.CharField):
+    """Comma-separated whole days, e.g. "7, 14"."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        days = []
+        for part in value.replace(" ", "").split(","):
+            if not part:
+                continue
+            if not part.isdigit() or not 0 < int(part) <= 365:
+                raise forms.ValidationError(
+                    _("Write whole days between 1 and 365, separated by commas.")
+                )
+            days.append(int(part))
+        return days
+
+
+class ScheduleForm(forms.Form):
+    opens_at = forms.DateTimeField(
+        label=_("Opens (Norwegian time)"), widget=DATETIME_WIDGET, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes (Norwegian time)"),
+        widget=DATETIME_WIDGET,
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+    reminder_days_after_open = DaysField(
+        label=_("Reminders, days after opening"), required=False, max_length=100
+    )
+    reminder_days_before_close = DaysField(
+        label=_("Reminders, days before closing"), required=False, max_length=100
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The closing date must be after the opening date."))
+        return cleaned
+
+
+class CopyEditionForm(forms.Form):
+    year = forms.IntegerField(label=_("New year"), min_value=2000, max_value=2100)
+
+
+class QuestionForm(forms.ModelForm):
+    show_if_codes = forms.CharField(
+        label=_("Show if answer codes"),
+        required=False,
+        max_length=200,
+        help_text=_("Comma-separated codes of the earlier question; empty when always shown."),
+    )
+
+    class Meta:
+        model = Question
+        fields = [
+            "text_nb",
+            "text_en",
+            "help_nb",
+            "help_en",
+            "required",
+            "min_value",
+            "max_value",
+            "unit",
+            "allow_decline",
+            "max_length",
+            "show_if_key",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["show_if_codes"] = ", ".join(self.instance.show_if_codes or [])
+        question = self.instance
+        if question.type not in Question.NUMBER_TYPES:
+            for name in ("min_value", "max_value", "unit", "allow_decline"):
+                del self.fields[name]
+        if question.type != Question.Type.TEXT:
+            del self.fields["max_length"]
+        for choice in question.choices.all():
+            self.fields[f"choice_{choice.code}_nb"] = forms.CharField(
+                label=_("Option “%(code)s” (Bokmål)") % {"code": choice.code},
+                initial=choice.label_nb,
+                max_length=200,
+            )
+            self.fields[f"choice_{choice.code}_en"] = forms.CharField(
+                label=_("Option “%(code)s” (English)") % {"code": choice.code},
+                initial=choice.label_en,
+                max_length=200,
+                required=False,
+            )
+
+    def clean_show_if_codes(self):
+        value = self.cleaned_data["show_if_codes"]
+        return [code.strip() for code in value.split(",") if code.strip()]
+
+    def changes(self):
+        names = [name for name in self.Meta.fields if name in self.fields]
+        changes = {name: self.cleaned_data[name] for name in names}
+        changes["show_if_codes"] = self.cleaned_data["show_if_codes"]
+        return changes
+
+    def choice_labels(self):
+        return {
+            choice.code: (
+                self.cleaned_data[f"choice_{choice.code}_nb"],
+                self.cleaned_data[f"choice_{choice.code}_en"],
+            )
+            for choice in self.instance.choices.all()
+        }

@@ -1,0 +1,374 @@
+"""The annual survey.
+
+Anonymity by design: `Participation` and `Draft` know the member; `Response` and `Answer`
+do not, and nothing links them. `SubmissionToken` holds a keyed hash of member and edition so
+the database refuses a second response, without storing which response was whose.
+Responses and answers have random primary keys and a week instead of a time, so neither the
+row order nor a timestamp can be matched against the participation records.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+def localized(obj, field):
+    """The nb or en variant of `field`, falling back to Bokmål when English is missing."""
+    if translation.get_language() == "en":
+        value = getattr(obj, f"{field}_en")
+        if value:
+            return value
+    return getattr(obj, f"{field}_nb")
+
+
+def default_days_after_open():
+    return list(settings.SURVEY_REMINDER_DAYS_AFTER_OPEN)
+
+
+def default_days_before_close():
+    return list(settings.SURVEY_REMINDER_DAYS_BEFORE_CLOSE)
+
+
+class EditionQuerySet(models.QuerySet):
+    def accepting_answers(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Edition.Status.OPEN, opens_at__lte=now, closes_at__gt=now)
+
+    def past_closing(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Edition.Status.OPEN, closes_at__lte=now)
+
+
+class Edition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    # Days after opening / before closing on which non-respondents get a reminder.
+    reminder_days_after_open = models.JSONField(default=default_days_after_open, blank=True)
+    reminder_days_before_close = models.JSONField(default=default_days_before_close, blank=True)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("survey edition")
+        verbose_name_plural = _("survey editions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "open", "closed"]),
+                name="edition_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(opens_at__isnull=False, closes_at__isnull=False),
+                name="edition_published_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__isnull=True)
+                | models.Q(closes_at__isnull=True)
+                | models.Q(closes_at__gt=models.F("opens_at")),
+                name="edition_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    def is_accepting(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.OPEN
+            and self.opens_at is not None
+            and self.opens_at <= now < self.closes_at
+        )
+
+
+class Section(models.Model):
+    """One page of the questionnaire."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField()
+    title_nb = models.CharField(_("title (Bokmål)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    intro_nb = models.TextField(_("introduction (Bokmål)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "order"], name="section_order_unique")
+        ]
+
+    def __str__(self):
+        return self.title_nb
+
+    @property
+    def title(self):
+        return localized(self, "title")
+
+    @property
+    def intro(self):
+        return localized(self, "intro")
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTI = "multi", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes / no")
+        LIKERT = "likert", _("Likert matrix")
+        INTEGER = "integer", _("Whole number")
+        DECIMAL = "decimal", _("Decimal number")
+        TEXT = "text", _("Free text")
+
+    CHOICE_TYPES = (Type.SINGLE, Type.MULTI, Type.YES_NO, Type.LIKERT)
+    NUMBER_TYPES = (Type.INTEGER, Type.DECIMAL)
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField()
+    # The concept asked, the same in every edition that asks it: trends join on this.
+    key = models.SlugField(_("key"), max_length=60)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices)
+    text_nb = models.CharField(_("question (Bokmål)"), max_length=500)
+    text_en = models.CharField(_("question (English)"), max_length=500, blank=True)
+    help_nb = models.CharField(_("help text (Bokmål)"), max_length=500, blank=True)
+    help_en = models.CharField(_("help text (English)"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    # Numbers only: offer "prefer not to say" (salary).
+    allow_decline = models.BooleanField(_("offer “prefer not to say”"), default=False)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    # Shown only when the question `show_if_key` (on an earlier page) was answered with one
+    # of `show_if_codes`.
+    show_if_key = models.SlugField(_("show if question"), max_length=60, blank=True)
+    show_if_codes = models.JSONField(_("show if answer codes"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["section__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "key"], name="question_key_unique"),
+            models.UniqueConstraint(fields=["section", "order"], name="question_order_unique"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    type__in=["single", "multi", "yes_no", "likert", "integer", "decimal", "text"]
+                ),
+                name="question_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_value__isnull=True)
+                | models.Q(max_value__isnull=True)
+                | models.Q(max_value__gte=models.F("min_value")),
+                name="question_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="text") | models.Q(max_length__isnull=False),
+                name="question_text_has_max_length",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def text(self):
+        return localized(self, "text")
+
+    @property
+    def help(self):
+        return localized(self, "help")
+
+
+class Choice(models.Model):
+    """An answer option; for a Likert matrix, a point on its shared scale."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveSmallIntegerField()
+    code = models.SlugField(_("code"), max_length=40)
+    label_nb = models.CharField(_("label (Bokmål)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="choice_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def label(self):
+        return localized(self, "label")
+
+
+class LikertItem(models.Model):
+    """One row of a Likert matrix; every item is answered on the question's scale."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="items")
+    order = models.PositiveSmallIntegerField()
+    code = models.SlugField(_("code"), max_length=40)
+    text_nb = models.CharField(_("statement (Bokmål)"), max_length=300)
+    text_en = models.CharField(_("statement (English)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="likert_item_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def text(self):
+        return localized(self, "text")
+
+
+class Participation(models.Model):
+    """That a member was invited to, reminded about, started and submitted an edition.
+    Knows the member; knows nothing of the answers."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_participations"
+    )
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="participations")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    consent_version = models.CharField(max_length=20, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    legal_basis = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "edition"], name="participation_unique"),
+            models.CheckConstraint(
+                condition=models.Q(consent_version="") | models.Q(consented_at__isnull=False),
+                name="participation_consent_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.edition} #{self.pk}"
+
+
+class Draft(models.Model):
+    """A member's answers so far. Deleted when they submit or the edition closes."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_drafts"
+    )
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="drafts")
+    answers = models.JSONField(default=dict)
+    # A preview by a survey admin: its submission is a test response, never counted.
+    is_preview = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "edition", "is_preview"], name="draft_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.edition} draft #{self.pk}"
+
+
+class SubmissionToken(models.Model):
+    """HMAC-SHA256(SURVEY_RESPONSE_KEY, member id + edition id): "this member has submitted".
+
+    Deliberately not linked to the response, and without a timestamp, so even someone holding
+    the key learns only what the participation record already says."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+
+    def __str__(self):
+        return self.digest[:8]
+
+
+class ResponseQuerySet(models.QuerySet):
+    def counted(self):
+        return self.filter(is_test=False)
+
+
+class Response(models.Model):
+    """One submitted questionnaire, with no link to who submitted it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="responses")
+    # Monday of the week of submission: enough for the response-rate curve.
+    submitted_week = models.DateField()
+    # Coarsened breakdown variables copied from the profile at submission ("" when unknown).
+    region = models.CharField(max_length=20, blank=True)
+    employer_type = models.CharField(max_length=20, blank=True)
+    field = models.CharField(max_length=20, blank=True)
+    union_member = models.CharField(max_length=10, blank=True)
+    user_representative = models.CharField(max_length=10, blank=True)
+    contract_type = models.CharField(max_length=20, blank=True)
+    # Submitted from an admin's preview; excluded from every count.
+    is_test = models.BooleanField(default=False)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["edition", "is_test"])]
+
+    def __str__(self):
+        return f"{self.edition} response"
+
+
+class Answer(models.Model):
+    """One value of a response: a choice code (one row per code for multiple choice and per
+    item for a Likert matrix), a number, a declined number, or text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question_key = models.SlugField(max_length=60)
+    item_code = models.SlugField(max_length=40, blank=True)
+    code = models.SlugField(max_length=40, blank=True)
+    number = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    text = models.TextField(blank=True)
+    declined = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["question_key", "code"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question_key", "item_code", "code"],
+                name="answer_value_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.question_key

@@ -1,0 +1,104 @@
+"""Reads for the survey pages: render-ready, with a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from .answering import is_visible
+from .models import Draft, Edition, Participation, Question, Response, Section
+
+
+@dataclass
+class Questionnaire:
+    """An edition's sections and questions, loaded in four queries, with the rules for
+    which pages and questions a given set of answers shows."""
+
+    edition: Edition
+    sections: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.by_key = {q.key: q for s in self.sections for q in s.question_list}
+
+    def visible_questions(self, section, answers):
+        return [q for q in section.question_list if is_visible(q, answers, self.by_key)]
+
+    def pages(self, answers):
+        """Sections with at least one visible question, numbered from 1."""
+        return [s for s in self.sections if self.visible_questions(s, answers)]
+
+    def all_visible(self, answers):
+        return [q for s in self.sections for q in self.visible_questions(s, answers)]
+
+
+def questionnaire_for(edition):
+    questions = Question.objects.prefetch_related("choices", "items").order_by("order")
+    sections = list(
+        Section.objects.filter(edition=edition)
+        .order_by("order")
+        .prefetch_related(Prefetch("questions", queryset=questions, to_attr="question_list"))
+    )
+    return Questionnaire(edition=edition, sections=sections)
+
+
+def open_editions_for(user, now=None):
+    """Editions a member can answer now, each with `participation` and `draft` (or None)."""
+    editions = list(Edition.objects.accepting_answers(now).order_by("-year"))
+    participations = {
+        p.edition_id: p for p in Participation.objects.filter(member=user, edition__in=editions)
+    }
+    drafts = {
+        d.edition_id: d
+        for d in Draft.objects.filter(member=user, edition__in=editions, is_preview=False)
+    }
+    for edition in editions:
+        edition.participation = participations.get(edition.pk)
+        edition.draft = drafts.get(edition.pk)
+    return editions
+
+
+def participation_for(user, edition):
+    return Participation.objects.filter(member=user, edition=edition).first()
+
+
+def draft_for(user, edition, *, preview=False):
+    return Draft.objects.filter(member=user, edition=edition, is_preview=preview).first()
+
+
+def editions_for_admin():
+    return Edition.objects.select_related("copied_from").annotate(
+        question_count=Count("questions", distinct=True),
+    )
+
+
+def response_rate_for(edition, now=None):
+    """Invited, started and submitted for the dashboard. Counts of people, not answers."""
+    now = now or timezone.now()
+    totals = Participation.objects.filter(edition=edition).aggregate(
+        invited=Count("pk", filter=Q(invited_at__isnull=False)),
+        started=Count("pk", filter=Q(started_at__isnull=False)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+    )
+    counted = Response.objects.counted().filter(edition=edition)
+    # Historical editions were imported without participation records.
+    totals["responses"] = counted.count()
+    weekly = list(
+        counted.values("submitted_week").annotate(n=Count("pk")).order_by("submitted_week")
+    )
+    running = 0
+    for row in weekly:
+        running += row["n"]
+        row["cumulative"] = running
+    return {"totals": totals, "weekly": weekly}
+
+
+def responses_by(edition, dimension):
+    """Counted responses per value of one breakdown variable: {value: n}."""
+    rows = (
+        Response.objects.counted()
+        .filter(edition=edition)
+        .values(dimension)
+        .annotate(n=Count("pk"))
+        .order_by(dimension)
+    )
+    return {row[dimension]: row["n"] for row in rows}

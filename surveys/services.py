@@ -1,0 +1,514 @@
+"""State changes of the survey: editions, drafts, submission, invitations and reminders."""
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import record_event
+from core.outbox import enqueue_email
+from members import selectors as member_selectors
+
+from .answering import PageForm, answer_rows, answers_to_data
+from .models import (
+    Answer,
+    Choice,
+    Draft,
+    Edition,
+    LikertItem,
+    Participation,
+    Question,
+    Response,
+    Section,
+    SubmissionToken,
+)
+from .selectors import questionnaire_for
+
+logger = logging.getLogger(__name__)
+
+# The consent text shown on the first page; bump the version whenever the text changes.
+CONSENT_VERSION = "2026-1"
+LEGAL_BASIS = "gdpr-9-2-a-consent"
+STRATA_FIELDS = (
+    "region",
+    "employer_type",
+    "field",
+    "union_member",
+    "user_representative",
+    "contract_type",
+)
+
+
+def submission_digest(*, member_id, edition_id):
+    key = settings.SURVEY_RESPONSE_KEY.encode()
+    message = f"{member_id}:{edition_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def week_of(moment):
+    day = timezone.localdate(moment)
+    return day - timedelta(days=day.weekday())
+
+
+def _require_draft(edition):
+    if edition.status != Edition.Status.DRAFT:
+        raise ValidationError(
+            _(
+                "The questions of %(year)s are locked because the edition has been opened: "
+                "members may already have answered them."
+            )
+            % {"year": edition.year}
+        )
+
+
+# --- Editions -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def copy_edition(*, actor, source, year):
+    """A new draft edition with the same sections, questions, keys and codes as `source`."""
+    if Edition.objects.filter(year=year).exists():
+        raise ValidationError(_("An edition for %(year)s already exists.") % {"year": year})
+    edition = Edition(
+        year=year,
+        copied_from=source,
+        reminder_days_after_open=source.reminder_days_after_open,
+        reminder_days_before_close=source.reminder_days_before_close,
+    )
+    edition.full_clean()
+    edition.save()
+    questionnaire = questionnaire_for(source)
+    for section in questionnaire.sections:
+        new_section = Section.objects.create(
+            edition=edition,
+            order=section.order,
+            title_nb=section.title_nb,
+            title_en=section.title_en,
+            intro_nb=section.intro_nb,
+            intro_en=section.intro_en,
+        )
+        for question in section.question_list:
+            choices = list(question.choices.all())
+            items = list(question.items.all())
+            question.pk = None
+            question.edition = edition
+            question.section = new_section
+            question.save()
+            Choice.objects.bulk_create(
+                Choice(
+                    question=question, **_copy_fields(c, "order", "code", "label_nb", "label_en")
+                )
+                for c in choices
+            )
+            LikertItem.objects.bulk_create(
+                LikertItem(
+                    question=question, **_copy_fields(i, "order", "code", "text_nb", "text_en")
+                )
+                for i in items
+            )
+    record_event(actor=actor, action="survey.edition_copied", target=edition)
+    return edition
+
+
+def _copy_fields(obj, *names):
+    return {name: getattr(obj, name) for name in names}
+
+
+@transaction.atomic
+def schedule_edition(
+    *, actor, edition, opens_at, closes_at, reminder_days_after_open, reminder_days_before_close
+):
+    """Set the dates and reminder days. Once open only the closing date may move (later)."""
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status == Edition.Status.CLOSED:
+        raise ValidationError(_("A closed edition cannot be rescheduled."))
+    if edition.status == Edition.Status.OPEN:
+        if opens_at != edition.opens_at:
+            raise ValidationError(_("The opening date cannot change once the edition is open."))
+        if closes_at <= timezone.now():
+            raise ValidationError(_("The closing date must be in the future."))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValidationError(_("The closing date must be after the opening date."))
+    edition.opens_at = opens_at
+    edition.closes_at = closes_at
+    edition.reminder_days_after_open = sorted(set(reminder_days_after_open))
+    edition.reminder_days_before_close = sorted(set(reminder_days_before_close))
+    edition.full_clean()
+    edition.save()
+    record_event(actor=actor, action="survey.edition_scheduled", target=edition)
+    return edition
+
+
+@transaction.atomic
+def open_edition(*, actor, edition, now=None):
+    """Lock the questions and publish the edition; invite members if it has opened."""
+    now = now or timezone.now()
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status != Edition.Status.DRAFT:
+        raise ValidationError(_("Only a draft edition can be opened."))
+    if not (edition.opens_at and edition.closes_at):
+        raise ValidationError(_("Set the opening and closing dates first."))
+    if edition.closes_at <= now:
+        raise ValidationError(_("The closing date has passed; choose a later one."))
+    if not edition.questions.exists():
+        raise ValidationError(_("The edition has no questions."))
+    edition.status = Edition.Status.OPEN
+    edition.save(update_fields=["status"])
+    record_event(actor=actor, action="survey.edition_opened", target=edition)
+    if edition.opens_at <= now:
+        invite_members(edition=edition, now=now)
+    return edition
+
+
+@transaction.atomic
+def close_edition(*, actor, edition):
+    """Stop accepting answers and delete every unsubmitted draft (they hold personal data
+    that will never become a response)."""
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status != Edition.Status.OPEN:
+        raise ValidationError(_("Only an open edition can be closed."))
+    edition.status = Edition.Status.CLOSED
+    edition.save(update_fields=["status"])
+    Draft.objects.filter(edition=edition).delete()
+    record_event(actor=actor, action="survey.edition_closed", target=edition)
+    return edition
+
+
+def close_due_editions(*, now=None):
+    closed = 0
+    for edition in Edition.objects.past_closing(now):
+        try:
+            close_edition(actor=None, edition=edition)
+            closed += 1
+        except ValidationError:
+            pass  # closed meanwhile by an admin
+    return closed
+
+
+# --- Questions ------------------------------------------------------------------------------
+
+QUESTION_FIELDS = (
+    "text_nb",
+    "text_en",
+    "help_nb",
+    "help_en",
+    "required",
+    "min_value",
+    "max_value",
+    "unit",
+    "allow_decline",
+    "max_length",
+    "show_if_key",
+    "show_if_codes",
+)
+
+
+@transaction.atomic
+def update_question(*, actor, question, changes, choice_labels=None):
+    """Change a draft edition's question; `choice_labels` maps a choice code to (nb, en)."""
+    question = Question.objects.select_related("edition", "section").get(pk=question.pk)
+    _require_draft(question.edition)
+    for name, value in changes.items():
+        if name not in QUESTION_FIELDS:
+            raise ValueError(f"{name} is not an editable question field")
+        setattr(question, name, value)
+    _validate_condition(question)
+    question.full_clean()
+    question.save()
+    for choice in question.choices.all():
+        if choice_labels and choice.code in choice_labels:
+            choice.label_nb, choice.label_en = choice_labels[choice.code]
+            choice.full_clean()
+            choice.save(update_fields=["label_nb", "label_en"])
+    record_event(actor=actor, action="survey.question_changed", target=question)
+    return question
+
+
+def _validate_condition(question):
+    if not question.show_if_key:
+        question.show_if_codes = []
+        return
+    controller = (
+        Question.objects.filter(edition_id=question.edition_id, key=question.show_if_key)
+        .select_related("section")
+        .first()
+    )
+    if controller is None or controller.section.order >= question.section.order:
+        raise ValidationError(_("A question can only depend on a question on an earlier page."))
+    codes = set(controller.choices.values_list("code", flat=True))
+    if not question.show_if_codes or not set(question.show_if_codes) <= codes:
+        raise ValidationError(
+            _("Choose answer codes of “%(key)s”: %(codes)s.")
+            % {"key": controller.key, "codes": ", ".join(sorted(codes))}
+        )
+
+
+@transaction.atomic
+def delete_question(*, actor, question):
+    question = Question.objects.select_related("edition").get(pk=question.pk)
+    _require_draft(question.edition)
+    if Question.objects.filter(edition=question.edition, show_if_key=question.key).exists():
+        raise ValidationError(
+            _("Other questions are shown depending on this one; change them first.")
+        )
+    record_event(actor=actor, action="survey.question_deleted", target=question)
+    question.delete()
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_consent(*, user, edition, now=None):
+    """The member has read the first page and agreed: store the consent version and start a
+    draft that can be resumed from any device."""
+    now = now or timezone.now()
+    participation, _created = Participation.objects.select_for_update().get_or_create(
+        member=user, edition=edition
+    )
+    if participation.submitted_at:
+        return participation
+    if not participation.consent_version:
+        participation.consent_version = CONSENT_VERSION
+        participation.consented_at = now
+        participation.legal_basis = LEGAL_BASIS
+    participation.started_at = participation.started_at or now
+    participation.full_clean()
+    participation.save()
+    Draft.objects.get_or_create(member=user, edition=edition, is_preview=False)
+    return participation
+
+
+def start_preview(*, user, edition):
+    draft, _created = Draft.objects.get_or_create(member=user, edition=edition, is_preview=True)
+    return draft
+
+
+@transaction.atomic
+def save_page(*, draft, questionnaire, section, page_answers):
+    """Merge one page's answers into the draft and discard answers to questions that the
+    new answers hide."""
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    answers = dict(draft.answers)
+    for question in section.question_list:
+        answers.pop(question.key, None)
+    answers.update(page_answers)
+    visible = {q.key for q in questionnaire.all_visible(answers)}
+    draft.answers = {key: value for key, value in answers.items() if key in visible}
+    draft.save()
+    return draft
+
+
+def validated_answers(questionnaire, answers):
+    """Every visible question re-checked through its page form. Raises ValidationError
+    naming the first page with a problem."""
+    result = {}
+    for number, section in enumerate(questionnaire.pages(answers), start=1):
+        questions = questionnaire.visible_questions(section, answers)
+        form = PageForm(answers_to_data(questions, answers), questions=questions)
+        if not form.is_valid():
+            raise ValidationError(
+                _("Page %(number)s (%(title)s) needs an answer or a correction.")
+                % {"number": number, "title": section.title},
+                code=f"page-{number}",
+            )
+        result.update(form.answers())
+    return result
+
+
+@transaction.atomic
+def submit_response(*, user, edition, now=None):
+    """Turn the member's draft into an anonymous response. Returns the response, or None
+    when they had already submitted (a second submit creates nothing)."""
+    now = now or timezone.now()
+    participation = (
+        Participation.objects.select_for_update().filter(member=user, edition=edition).first()
+    )
+    if participation is None or not participation.consent_version:
+        raise ValidationError(_("Start the survey from its first page."))
+    if participation.submitted_at:
+        return None
+    edition = Edition.objects.get(pk=edition.pk)
+    if not edition.is_accepting(now):
+        raise ValidationError(_("This survey is closed; answers are no longer received."))
+    draft = Draft.objects.filter(member=user, edition=edition, is_preview=False).first()
+    if draft is None:
+        raise ValidationError(_("There are no answers to submit."))
+    questionnaire = questionnaire_for(edition)
+    answers = validated_answers(questionnaire, draft.answers)
+    digest = submission_digest(member_id=user.pk, edition_id=edition.pk)
+    try:
+        with transaction.atomic():
+            SubmissionToken.objects.create(edition=edition, digest=digest)
+    except IntegrityError:
+        return None
+    strata = member_selectors.breakdown_strata_for(user)
+    response = _create_response(
+        edition=edition,
+        questionnaire=questionnaire,
+        answers=answers,
+        week=week_of(now),
+        strata={name: strata.get(name, "") for name in STRATA_FIELDS},
+    )
+    participation.submitted_at = now
+    participation.save(update_fields=["submitted_at"])
+    draft.delete()
+    # The audit row names the edition, never the response.
+    record_event(actor=user, action="survey.submitted", target=edition, subject=user)
+    enqueue_email(
+        to=user.email,
+        template_prefix="surveys/email/receipt",
+        context={"year": edition.year, "link": f"{settings.SITE_URL}/surveys/"},
+        dedupe_key=f"survey:{edition.pk}:receipt:{user.pk}",
+    )
+    return response
+
+
+@transaction.atomic
+def submit_preview(*, user, edition, now=None):
+    """An admin's preview answers become a test response: flagged, never counted."""
+    now = now or timezone.now()
+    draft = Draft.objects.filter(member=user, edition=edition, is_preview=True).first()
+    if draft is None:
+        raise ValidationError(_("There are no answers to submit."))
+    questionnaire = questionnaire_for(edition)
+    answers = validated_answers(questionnaire, draft.answers)
+    response = _create_response(
+        edition=edition,
+        questionnaire=questionnaire,
+        answers=answers,
+        week=week_of(now),
+        strata={},
+        is_test=True,
+    )
+    draft.delete()
+    record_event(actor=user, action="survey.preview_submitted", target=edition)
+    return response
+
+
+def _create_response(*, edition, questionnaire, answers, week, strata, is_test=False):
+    response = Response(edition=edition, submitted_week=week, is_test=is_test, **strata)
+    response.full_clean()
+    response.save()
+    rows = []
+    for key, value in answers.items():
+        question = questionnaire.by_key[key]
+        rows.extend(
+            Answer(response=response, question_key=key, **row)
+            for row in answer_rows(question, value)
+        )
+    Answer.objects.bulk_create(rows)
+    return response
+
+
+# --- Invitations and reminders --------------------------------------------------------------
+
+
+def _survey_link(edition):
+    return f"{settings.SITE_URL}/surveys/{edition.year}/"
+
+
+@transaction.atomic
+def invite_members(*, edition, now=None):
+    """Invite every active member not invited yet. Returns how many were invited."""
+    now = now or timezone.now()
+    if not edition.is_accepting(now):
+        return 0
+    invited = 0
+    members = member_selectors.active_member_users().exclude(
+        survey_participations__edition=edition, survey_participations__invited_at__isnull=False
+    )
+    for user in members.only("pk", "email"):
+        participation, _created = Participation.objects.get_or_create(member=user, edition=edition)
+        if participation.invited_at or participation.submitted_at:
+            continue
+        participation.invited_at = now
+        participation.save(update_fields=["invited_at"])
+        enqueue_email(
+            to=user.email,
+            template_prefix="surveys/email/invitation",
+            context={"year": edition.year, "link": _survey_link(edition)},
+            dedupe_key=f"survey:{edition.pk}:invitation:{user.pk}",
+        )
+        invited += 1
+    return invited
+
+
+def due_reminder(edition, participation, now):
+    """The latest reminder whose day has come for this participant, as (label, due time),
+    or None. Earlier reminders that were missed are skipped, so nobody gets a burst, and a
+    reminder falling due within two days of the invitation is not sent at all."""
+    candidates = [
+        (f"after-{days}", edition.opens_at + timedelta(days=days))
+        for days in edition.reminder_days_after_open
+    ] + [
+        (f"before-{days}", edition.closes_at - timedelta(days=days))
+        for days in edition.reminder_days_before_close
+    ]
+    due = [(label, at) for label, at in candidates if at <= now]
+    if not due:
+        return None
+    label, at = max(due, key=lambda pair: pair[1])
+    if participation.invited_at and at < participation.invited_at + timedelta(days=2):
+        return None
+    if participation.last_reminded_at and participation.last_reminded_at >= at:
+        return None
+    return label, at
+
+
+@transaction.atomic
+def send_due_reminders(*, edition, now=None):
+    """Remind invited members who have not submitted. Returns how many were reminded."""
+    now = now or timezone.now()
+    if not edition.is_accepting(now):
+        return 0
+    active = member_selectors.active_member_users().values("pk")
+    participations = (
+        Participation.objects.select_for_update()
+        .filter(
+            edition=edition,
+            submitted_at__isnull=True,
+            invited_at__isnull=False,
+            member__in=active,
+        )
+        .select_related("member")
+    )
+    sent = 0
+    for participation in participations:
+        reminder = due_reminder(edition, participation, now)
+        if reminder is None:
+            continue
+        label, _at = reminder
+        message = enqueue_email(
+            to=participation.member.email,
+            template_prefix="surveys/email/reminder",
+            context={
+                "year": edition.year,
+                "link": _survey_link(edition),
+                "closes_at": edition.closes_at,
+            },
+            dedupe_key=f"survey:{edition.pk}:reminder:{label}:{participation.member_id}",
+        )
+        participation.last_reminded_at = now
+        if message is not None:
+            participation.reminders_sent += 1
+            sent += 1
+        participation.save(update_fields=["last_reminded_at", "reminders_sent"])
+    return sent
+
+
+def run_survey_mailings(*, now=None):
+    """The beat job: close editions past their date, invite, remind."""
+    now = now or timezone.now()
+    close_due_editions(now=now)
+    totals = {"invited": 0, "reminded": 0}
+    for edition in Edition.objects.accepting_answers(now):
+        totals["invited"] += invite_members(edition=edition, now=now)
+        totals["reminded"] += send_due_reminders(edition=edition, now=now)
+    return totals

@@ -1,0 +1,404 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core import disclosure
+from core.disclosure import Dimension
+from members.models import EmployerType
+from members.regions import Region
+
+from . import access, selectors, services
+from .answering import PageForm, answers_to_data, display_value
+from .forms import ConsentForm, CopyEditionForm, QuestionForm, ScheduleForm
+from .models import Participation
+
+MANAGE = access.MANAGE_PERMISSION
+
+
+def _error_text(error):
+    return " ".join(error.messages)
+
+
+# --- Member: answering ----------------------------------------------------------------------
+
+
+class Flow:
+    """One person's way through an edition: a member answering, or an admin previewing
+    (same pages, but nothing recorded about them and a test response at the end)."""
+
+    def __init__(self, *, user, edition, preview):
+        self.user = user
+        self.edition = edition
+        self.preview = preview
+        self.prefix = "surveys:preview-" if preview else "surveys:"
+        self.participation = None if preview else selectors.participation_for(user, edition)
+        self.draft = selectors.draft_for(user, edition, preview=preview)
+        self._questionnaire = None
+
+    @property
+    def questionnaire(self):
+        if self._questionnaire is None:
+            self._questionnaire = selectors.questionnaire_for(self.edition)
+        return self._questionnaire
+
+    @property
+    def submitted(self):
+        return bool(self.participation and self.participation.submitted_at)
+
+    @property
+    def started(self):
+        return self.draft is not None
+
+    def url(self, name, **kwargs):
+        return reverse(self.prefix + name, kwargs={"year": self.edition.year, **kwargs})
+
+    def context(self, **extra):
+        return {
+            "edition": self.edition,
+            "preview": self.preview,
+            "draft": self.draft,
+            "start_url": self.url("start"),
+            "review_url": self.url("review"),
+            **extra,
+        }
+
+
+def _member_flow(request, year):
+    """The gatekeeper, plus a clear message instead of a bare 404 when the member's
+    survey closed while they were answering."""
+    try:
+        edition = access.get_answerable_edition_for(request.user, year)
+    except Http404:
+        if (
+            access.may_answer(request.user)
+            and Participation.objects.filter(
+                member=request.user, edition__year=year, edition__status__in=["open", "closed"]
+            ).exists()
+        ):
+            return None
+        raise
+    return Flow(user=request.user, edition=edition, preview=False)
+
+
+def _closed(request):
+    messages.error(request, _("This survey is closed; answers are no longer received."))
+    return redirect("surveys:edition-list")
+
+
+def _preview_flow(request, year):
+    edition = access.get_managed_edition_for(request.user, year)
+    return Flow(user=request.user, edition=edition, preview=True)
+
+
+def _flow(request, year, preview):
+    return _preview_flow(request, year) if preview else _member_flow(request, year)
+
+
+@require_http_methods(["GET"])
+def edition_list(request):
+    if not access.may_answer(request.user):
+        return render(request, "surveys/edition_list.html", {"editions": [], "not_member": True})
+    editions = selectors.open_editions_for(request.user)
+    return render(request, "surveys/edition_list.html", {"editions": editions})
+
+
+@require_http_methods(["GET", "POST"])
+def start(request, year, preview=False):
+    flow = _flow(request, year, preview)
+    if flow is None:
+        return _closed(request)
+    if flow.submitted:
+        return redirect(flow.url("receipt"))
+    form = ConsentForm(request.POST or None)
+    if flow.started and not preview:
+        form = None
+    if request.method == "POST":
+        if form is None:
+            return redirect(flow.url("page", number=1))
+        if form.is_valid():
+            if preview:
+                services.start_preview(user=request.user, edition=flow.edition)
+            else:
+                services.record_consent(user=request.user, edition=flow.edition)
+            return redirect(flow.url("page", number=1))
+    return render(
+        request,
+        "surveys/consent_form.html",
+        flow.context(form=form, consent_version=services.CONSENT_VERSION),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def page(request, year, number, preview=False):
+    flow = _flow(request, year, preview)
+    if flow is None:
+        return _closed(request)
+    if flow.submitted:
+        return redirect(flow.url("receipt"))
+    if number < 1:
+        raise Http404
+    if not flow.started:
+        return redirect(flow.url("start"))
+    questionnaire = flow.questionnaire
+    answers = flow.draft.answers
+    pages = questionnaire.pages(answers)
+    if number > len(pages):
+        return redirect(flow.url("review"))
+    section = pages[number - 1]
+    questions = questionnaire.visible_questions(section, answers)
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        form = PageForm(request.POST, questions=questions, enforce_required=action == "next")
+        if form.is_valid():
+            draft = services.save_page(
+                draft=flow.draft,
+                questionnaire=questionnaire,
+                section=section,
+                page_answers=form.answers(),
+            )
+            saved_at = formats.time_format(timezone.localtime(draft.updated_at), "H:i")
+            messages.success(request, _("Saved %(time)s") % {"time": saved_at})
+            if action == "back" and number > 1:
+                return redirect(flow.url("page", number=number - 1))
+            if action == "later":
+                return redirect("surveys:edition-list" if not preview else flow.url("start"))
+            if action == "back":
+                return redirect(flow.url("start"))
+            next_pages = questionnaire.pages(draft.answers)
+            if number < len(next_pages):
+                return redirect(flow.url("page", number=number + 1))
+            return redirect(flow.url("review"))
+    else:
+        form = PageForm(initial=answers_to_data(questions, answers), questions=questions)
+    return render(
+        request,
+        "surveys/page_form.html",
+        flow.context(
+            form=form,
+            section=section,
+            number=number,
+            page_count=len(pages),
+            page_url=flow.url("page", number=number),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review(request, year, preview=False):
+    flow = _flow(request, year, preview)
+    if flow is None:
+        return _closed(request)
+    if flow.submitted:
+        if request.method == "POST":
+            messages.info(request, _("You have already submitted; nothing more was stored."))
+        return redirect(flow.url("receipt"))
+    if not flow.started:
+        return redirect(flow.url("start"))
+    if request.method == "POST":
+        try:
+            if preview:
+                services.submit_preview(user=request.user, edition=flow.edition)
+            else:
+                services.submit_response(user=request.user, edition=flow.edition)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            return redirect(flow.url("receipt"))
+    questionnaire = flow.questionnaire
+    answers = flow.draft.answers
+    pages = []
+    for number, section in enumerate(questionnaire.pages(answers), start=1):
+        rows = []
+        for question in questionnaire.visible_questions(section, answers):
+            value = answers.get(question.key)
+            rows.append(
+                {
+                    "question": question,
+                    "values": display_value(question, value) if value is not None else [],
+                    "missing": value is None and question.required,
+                }
+            )
+        pages.append(
+            {
+                "number": number,
+                "section": section,
+                "rows": rows,
+                "url": flow.url("page", number=number),
+            }
+        )
+    return render(request, "surveys/review_detail.html", flow.context(pages=pages))
+
+
+@require_http_methods(["GET"])
+def receipt(request, year, preview=False):
+    if preview:
+        flow = _preview_flow(request, year)
+    else:
+        if not access.may_answer(request.user):
+            raise Http404
+        participation = (
+            Participation.objects.select_related("edition")
+            .filter(member=request.user, edition__year=year, submitted_at__isnull=False)
+            .first()
+        )
+        if participation is None:
+            raise Http404
+        flow = Flow(user=request.user, edition=participation.edition, preview=False)
+    return render(
+        request, "surveys/receipt_detail.html", flow.context(participation=flow.participation)
+    )
+
+
+# --- Admin: editions ------------------------------------------------------------------------
+
+
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def manage_edition_list(request):
+    form = CopyEditionForm(request.POST or None, initial={"year": timezone.localdate().year})
+    editions = list(selectors.editions_for_admin())
+    if request.method == "POST" and form.is_valid():
+        source = editions[0] if editions else None
+        if source is None:
+            messages.error(request, _("There is no edition to copy."))
+        else:
+            try:
+                edition = services.copy_edition(
+                    actor=request.user, source=source, year=form.cleaned_data["year"]
+                )
+            except ValidationError as error:
+                form.add_error("year", _error_text(error))
+            else:
+                messages.success(
+                    request,
+                    _("Edition %(year)s created as a copy of %(source)s.")
+                    % {"year": edition.year, "source": source.year},
+                )
+                return redirect("surveys:manage-edition", year=edition.year)
+    return render(
+        request,
+        "surveys/manage_edition_list.html",
+        {"editions": editions, "form": form, "source": editions[0] if editions else None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def manage_edition(request, year):
+    edition = access.get_managed_edition_for(request.user, year)
+    initial = {
+        "opens_at": edition.opens_at and timezone.localtime(edition.opens_at),
+        "closes_at": edition.closes_at and timezone.localtime(edition.closes_at),
+        "reminder_days_after_open": ", ".join(map(str, edition.reminder_days_after_open)),
+        "reminder_days_before_close": ", ".join(map(str, edition.reminder_days_before_close)),
+    }
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.schedule_edition(actor=request.user, edition=edition, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Dates saved."))
+            return redirect("surveys:manage-edition", year=year)
+    questionnaire = selectors.questionnaire_for(edition)
+    return render(
+        request,
+        "surveys/manage_edition_detail.html",
+        {"edition": edition, "form": form, "sections": questionnaire.sections},
+    )
+
+
+@require_POST
+def manage_edition_status(request, year, action):
+    edition = access.get_managed_edition_for(request.user, year)
+    service = {"open": services.open_edition, "close": services.close_edition}.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(actor=request.user, edition=edition)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        text = _("The edition is open.") if action == "open" else _("The edition is closed.")
+        messages.success(request, text)
+    return redirect("surveys:manage-edition", year=year)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_question(request, year, pk):
+    edition = access.get_managed_edition_for(request.user, year)
+    question = access.get_managed_question_for(request.user, edition, pk)
+    form = QuestionForm(request.POST or None, instance=question)
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                services.delete_question(actor=request.user, question=question)
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(request, _("Question deleted."))
+                return redirect("surveys:manage-edition", year=year)
+        elif form.is_valid():
+            try:
+                services.update_question(
+                    actor=request.user,
+                    question=question,
+                    changes=form.changes(),
+                    choice_labels=form.choice_labels(),
+                )
+            except ValidationError as error:
+                form.add_error(None, _error_text(error))
+            else:
+                messages.success(request, _("Question saved."))
+                return redirect("surveys:manage-edition", year=year)
+    return render(
+        request,
+        "surveys/question_form.html",
+        {"edition": edition, "question": question, "form": form, "locked": not edition.is_draft},
+    )
+
+
+def _dimension(key, label, choices):
+    return Dimension(key, label, (*choices, ("", _("Unknown"))))
+
+
+def _counted(value):
+    """A lone count (not part of a table) with the small-number rule applied."""
+    return disclosure.SUPPRESSED if 0 < value < disclosure.threshold() else value
+
+
+@require_http_methods(["GET"])
+def dashboard(request, year):
+    edition = access.get_managed_edition_for(request.user, year)
+    rate = selectors.response_rate_for(edition)
+    totals = {name: _counted(value) for name, value in rate["totals"].items()}
+    weekly = [{**row, "shown": _counted(row["cumulative"])} for row in rate["weekly"]]
+    dimensions = [
+        _dimension("region", _("Region"), Region.choices),
+        _dimension("employer_type", _("Employer type"), EmployerType.choices),
+    ]
+    tables = [
+        disclosure.protect_table(
+            title=_("Submitted responses by %(dimension)s") % {"dimension": dimension.label},
+            rows=dimension,
+            counts=selectors.responses_by(edition, dimension.key),
+        )
+        for dimension in dimensions
+    ]
+    return render(
+        request,
+        "surveys/dashboard_detail.html",
+        {
+            "edition": edition,
+            "totals": totals,
+            "weekly": weekly,
+            "tables": tables,
+            "legend": disclosure.legend(),
+        },
+    )

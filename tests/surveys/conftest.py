@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Membership, Municipality, Profile
+from surveys import questionnaire
+from surveys.models import Question
+from surveys.selectors import questionnaire_for
+
+
+def activate(user, *, county="46", employer_type="municipality", union=True, rep=False):
+    """Make `user` a current member with a profile (what membership approval leaves)."""
+    today = timezone.localdate()
+    Membership.objects.create(
+        user=user,
+        status=Membership.Status.ACTIVE,
+        applied_at=timezone.now() - timedelta(days=30),
+        decided_at=timezone.now() - timedelta(days=29),
+        member_since=today - timedelta(days=29),
+        period_start=today - timedelta(days=29),
+        period_end=today + timedelta(days=336),
+    )
+    Profile.objects.create(
+        user=user,
+        county_id=county,
+        municipality=Municipality.objects.filter(county_id=county).first(),
+        employer_type=employer_type,
+        field="both",
+        position_percent=80,
+        contract_type="temporary",
+        training_completed=True,
+        union_member=union,
+        user_representative=rep,
+        year_started=2018,
+    )
+    return user
+
+
+@pytest.fixture
+def active_member(member):
+    return activate(member)
+
+
+@pytest.fixture
+def other_active_member(other_member):
+    return activate(other_member, county="03", employer_type="nav")
+
+
+@pytest.fixture
+def edition(db):
+    """The 2026 edition, open since yesterday for thirty days."""
+    now = timezone.now()
+    return questionnaire.build_edition(
+        year=2026,
+        status="open",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def draft_edition(db):
+    return questionnaire.build_edition(year=2027)
+
+
+def valid_value(question):
+    """Form data answering `question` validly (first choice, lowest number, short text)."""
+    name = f"q_{question.key}"
+    if question.type == Question.Type.LIKERT:
+        first = question.choices.all()[0].code
+        return {f"{name}__{item.code}": first for item in question.items.all()}
+    if question.type == Question.Type.MULTI:
+        return {name: [question.choices.all()[0].code]}
+    if question.type in Question.CHOICE_TYPES:
+        return {name: question.choices.all()[0].code}
+    if question.type in Question.NUMBER_TYPES:
+        return {name: str(int(question.min_value or 1))}
+    return {name: "Fint."}
+
+
+def page_data(questions, **overrides):
+    data = {"action": "next"}
+    for question in questions:
+        data.update(valid_value(question))
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def answer_everything():
+    """Walk every page of the member's flow through HTTP with valid answers; returns the
+    number of pages posted. `overrides` are merged into every page's data."""
+
+    def run(client, edition, **overrides):
+        survey = questionnaire_for(edition)
+        number = 1
+        answers = {}
+        while True:
+            pages = survey.pages(answers)
+            if number > len(pages):
+                return number - 1
+            questions = survey.visible_questions(pages[number - 1], answers)
+            data = page_data(questions, **overrides)
+            response = client.post(
+                reverse("surveys:page", kwargs={"year": edition.year, "number": number}), data
+            )
+            assert response.status_code == 302, response.content.decode()[:2000]
+            for question in questions:
+                value = data.get(f"q_{question.key}")
+                if value is not None:
+                    answers[question.key] = value
+            number += 1
+
+    return run
+
+
+def start(client, edition):
+    return client.post(reverse("surveys:start", kwargs={"year": edition.year}), {"consent": "on"})
