@@ -20,6 +20,8 @@ BEAT_SCHEDULE = [
     ("casework-reminders", "casework.tasks.send_casework_reminders", crontab(hour=7, minute=0)),
     # Retention: anonymise cases closed longer ago than CASEWORK_RETENTION_DAYS.
     ("casework-retention", "casework.tasks.anonymise_expired_cases", crontab(hour=2, minute=30)),
+    # Survey invitations and reminders; hourly so an edition opening at 09:00 invites by 10:00.
+    ("survey-mailings", "surveys.tasks.send_survey_mailings", crontab(minute=5)),
 ]
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE
