@@ -5,6 +5,7 @@ settings.py decides cookies, HSTS and host validation at import time: overriding
 settings in this (DEBUG) process would test our override, not the production file.
 """
 
+import ast
 import json
 import os
 import re
@@ -74,6 +75,33 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def variables_read_in_settings():
+    tree = ast.parse((BASE_DIR / "erfaring" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        reads_env = (isinstance(func, ast.Name) and func.id == "env") or (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "env"
+        )
+        if reads_env and isinstance(node.args[0], ast.Constant):
+            names.add(node.args[0].value)
+    return names
+
+
+def test_readme_documents_every_environment_variable():
+    readme = (BASE_DIR / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    read = variables_read_in_settings()
+
+    assert len(read) > 20
+    assert read - documented == set(), "add these to the README's table of variables"
+    assert documented - read == set(), "the README documents variables nothing reads"
 
 
 # --- Accounts, sessions, cache --------------------------------------------------------------
