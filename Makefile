@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Touched after each install, so pip runs again only when pyproject.toml is newer.
 STAMP := $(VENV)/.installed
 # Apps with their own translations; everything else (core, erfaring, templates/) uses locale/.
-APPS_WITH_LOCALE := $(patsubst %/locale/,%,$(wildcard */locale/))
+APPS_WITH_LOCALE := members surveys casework
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: run test lint messages demo-code install prepare
@@ -30,6 +30,7 @@ lint: install
 messages: install
 	@for app in $(APPS_WITH_LOCALE); do \
 		echo "== $$app"; \
+		mkdir -p $$app/locale; \
 		(cd $$app && ../$(BIN)/python ../manage.py makemessages -l nb -l en \
 			&& ../$(BIN)/python ../manage.py compilemessages) || exit 1; \
 	done
