@@ -52,6 +52,8 @@ class PageForm(forms.Form):
         self.enforce_required = enforce_required
         for question in self.questions:
             self._add_fields(question)
+        if self.is_bound:
+            self._drop_declined_numbers()
         if not enforce_required:
             # Saving to come back later: check what was given, not what is missing.
             for form_field in self.fields.values():
@@ -112,6 +114,18 @@ class PageForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 4}),
                 **common,
             )
+
+    def _drop_declined_numbers(self):
+        """ "Prefer not to say" wins over a number typed in the same field."""
+        declined = [
+            field_name(q)
+            for q in self.questions
+            if q.allow_decline and self.data.get(field_name(q, suffix="declined"))
+        ]
+        if declined:
+            self.data = self.data.copy()
+            for name in declined:
+                self.data.pop(name, None)
 
     def clean(self):
         cleaned = super().clean()

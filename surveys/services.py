@@ -239,8 +239,11 @@ def _validate_condition(question):
         .select_related("section")
         .first()
     )
-    if controller is None or controller.section.order >= question.section.order:
-        raise ValidationError(_("A question can only depend on a question on an earlier page."))
+    earlier = controller is not None and (
+        (controller.section.order, controller.order) < (question.section.order, question.order)
+    )
+    if not earlier or controller.type not in Question.CHOICE_TYPES:
+        raise ValidationError(_("A question can only depend on an earlier choice question."))
     codes = set(controller.choices.values_list("code", flat=True))
     if not question.show_if_codes or not set(question.show_if_codes) <= codes:
         raise ValidationError(

@@ -170,6 +170,15 @@ def page(request, year, number, preview=False):
                 return redirect("surveys:edition-list" if not preview else flow.url("start"))
             if action == "back":
                 return redirect(flow.url("start"))
+            shown = {q.key for q in questions}
+            revealed = [
+                q
+                for q in questionnaire.visible_questions(section, draft.answers)
+                if q.key not in shown
+            ]
+            if revealed and action == "next":
+                messages.info(request, _("Your answers opened more questions on this page."))
+                return redirect(flow.url("page", number=number))
             next_pages = questionnaire.pages(draft.answers)
             if number < len(next_pages):
                 return redirect(flow.url("page", number=number + 1))

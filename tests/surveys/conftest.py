@@ -90,28 +90,29 @@ def page_data(questions, **overrides):
 
 @pytest.fixture
 def answer_everything():
-    """Walk every page of the member's flow through HTTP with valid answers; returns the
-    number of pages posted. `overrides` are merged into every page's data."""
+    """Walk every page of the member's flow through HTTP with valid answers, staying on a
+    page while answers reveal more of its questions. `overrides` go into every page's data.
+    Returns the number of posts."""
 
     def run(client, edition, **overrides):
         survey = questionnaire_for(edition)
-        number = 1
-        answers = {}
+        number, posts, answers = 1, 0, {}
         while True:
             pages = survey.pages(answers)
             if number > len(pages):
-                return number - 1
+                return posts
             questions = survey.visible_questions(pages[number - 1], answers)
             data = page_data(questions, **overrides)
-            response = client.post(
-                reverse("surveys:page", kwargs={"year": edition.year, "number": number}), data
-            )
+            page_url = reverse("surveys:page", kwargs={"year": edition.year, "number": number})
+            response = client.post(page_url, data)
+            posts += 1
             assert response.status_code == 302, response.content.decode()[:2000]
             for question in questions:
                 value = data.get(f"q_{question.key}")
                 if value is not None:
                     answers[question.key] = value
-            number += 1
+            if response["Location"] != page_url:
+                number += 1
 
     return run
 

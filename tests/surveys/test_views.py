@@ -41,7 +41,9 @@ def test_member_answers_resumes_after_logout_reviews_and_submits_once(
     client.logout()
     client.force_login(active_member)
     resumed = client.get(url("page", edition, number=1)).content.decode()
-    assert re.search(r'<input type="radio" name="q_employer_sector" value="nav"[^>]*checked', resumed)
+    assert re.search(
+        r'<input type="radio" name="q_employer_sector" value="nav"[^>]*checked', resumed
+    )
     assert 'value="60"' in resumed
 
     answer_everything(client, edition)
@@ -99,9 +101,7 @@ def test_required_question_blocks_next_but_not_save_for_later(client, active_mem
     assert saved.status_code == 302
 
 
-def test_submit_with_missing_required_answer_says_which_page(
-    client, active_member, edition
-):
+def test_submit_with_missing_required_answer_says_which_page(client, active_member, edition):
     client.force_login(active_member)
     start(client, edition)
     client.post(url("page", edition, number=1), {"action": "later"})
