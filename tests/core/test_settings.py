@@ -198,6 +198,7 @@ observed = {
     "login_required": describe(client.get("/accounts/email/", secure=True)),
     "missing": describe(client.get("/no-such-page/", secure=True)),
     "plain_http": describe(client.get("/", secure=False)),
+    "behind_proxy": describe(client.get("/", HTTP_X_FORWARDED_PROTO="https")),
     "foreign_host": describe(Client(HTTP_HOST="evil.example").get("/", secure=True)),
     "login_page": describe(client.get("/accounts/login/", secure=True)),
 }
@@ -228,6 +229,7 @@ def test_production_probe_saw_the_expected_statuses(production_responses):
         "login_required": 302,
         "missing": 404,
         "plain_http": 301,
+        "behind_proxy": 200,
         "foreign_host": 400,
         "login_page": 200,
         "login": 302,
@@ -238,6 +240,11 @@ def test_plain_http_is_redirected_to_https(production_responses):
     assert production_responses["plain_http"]["headers"]["location"].startswith(
         f"https://{PRODUCTION_HOST}/"
     )
+
+
+def test_https_at_the_proxy_counts_as_https(production_responses):
+    # The TLS-terminating proxy talks plain HTTP to gunicorn and says so in X-Forwarded-Proto.
+    assert "strict-transport-security" in production_responses["behind_proxy"]["headers"]
 
 
 def test_member_signs_in_under_production_settings(production_responses):
