@@ -13,7 +13,7 @@ urlpatterns = [
     path("manage/", views.manage_edition_list, name="manage-edition-list"),
     path("manage/<int:year>/", views.manage_edition, name="manage-edition"),
     path(
-        "manage/<int:year>/<str:action>/",
+        "manage/<int:year>/status/<str:action>/",
         views.manage_edition_status,
         name="manage-edition-status",
     ),
