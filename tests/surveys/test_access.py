@@ -29,7 +29,7 @@ def admin_url(name, year=2026):
     return reverse(f"surveys:{name}", kwargs=kwargs)
 
 
-@pytest.mark.parametrize("name", ADMIN_PAGES + ["manage-edition-list"])
+@pytest.mark.parametrize("name", [*ADMIN_PAGES, "manage-edition-list"])
 def test_member_cannot_reach_admin_pages(client, active_member, edition, name):
     client.force_login(active_member)
     target = (
