@@ -273,9 +273,11 @@ def test_email_choices_are_a_fieldset_with_a_legend(member_client):
     assert fieldset and fieldset.group(1).strip()
 
 
-def test_sessions_table_has_column_headers(member_client):
+def test_sessions_table_has_a_header_for_every_column(member_client):
     body = member_client.get(reverse("usersessions_list")).content.decode()
-    assert '<th scope="col">' in body
+    table = body[body.index("<table") : body.index("</table>")]
+    # One session (this client's), so one row of cells under the headers.
+    assert table.count("<td") == table.count('<th scope="col">') > 0
 
 
 def test_reauthenticate_page_renders(member_client):
