@@ -114,11 +114,11 @@ def related_cases(case, user):
     """Other cases of the same member that this advisor may see."""
     if case.member_id is None:
         return Case.objects.none()
-    return _with_topics(
+    return (
         visible_cases_for(user, perspective=ADVISOR)
         .filter(member_id=case.member_id)
         .exclude(pk=case.pk)
-        .defer(*LIST_DEFERRED)
+        .only("pk", "reference", "status", "created_at")
         .order_by("-created_at")
     )
 

@@ -15,7 +15,7 @@ from core import disclosure
 from core.audit import record_event
 from members.roles import MEMBER, has_role
 
-from . import selectors, services, statistics
+from . import selectors, services, stats
 from .access import ADVISOR, get_case_for, visible_cases_for
 from .access import MEMBER as MEMBER_VIEW
 from .forms import (
@@ -315,7 +315,7 @@ statistics_required = permission_required("members.view_statistics", raise_excep
 
 def _statistics_tables(request):
     """The fixed tables for the chosen period/year/breakdown, or None for a bad choice."""
-    years = statistics.years()
+    years = stats.years()
     form = StatisticsForm(request.GET or None, years=years)
     if form.is_bound and not form.is_valid():
         return form, None
@@ -323,7 +323,7 @@ def _statistics_tables(request):
     period = data.get("period") or "quarter"
     year = data.get("year") or (None if period == "year" else years[-1])
     breakdown = data.get("breakdown") or "region"
-    tables = statistics.all_tables(period=period, year=year, breakdown=breakdown)
+    tables = stats.all_tables(period=period, year=year, breakdown=breakdown)
     return form, {"period": period, "year": year, "breakdown": breakdown, "tables": tables}
 
 

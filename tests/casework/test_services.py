@@ -56,9 +56,7 @@ def test_request_guidance_refuses_bad_description_and_saves_nothing(
     member, topics, description, field
 ):
     with pytest.raises(ValidationError) as error:
-        services.request_guidance(
-            member=member, topics=[topics["stigma"]], description=description
-        )
+        services.request_guidance(member=member, topics=[topics["stigma"]], description=description)
     assert field in error.value.message_dict
     assert Case.objects.count() == 0
     assert AuditEvent.objects.count() == 0
@@ -154,7 +152,9 @@ def test_first_reply_sets_first_response_and_opens_case(member_case, advisor, de
     assert all(m.to == [member_case.member.email] for m in mail.outbox)
 
 
-def test_internal_note_is_never_emailed_and_is_no_first_response(member_case, advisor, deliver_outbox):
+def test_internal_note_is_never_emailed_and_is_no_first_response(
+    member_case, advisor, deliver_outbox
+):
     services.post_advisor_message(
         case=member_case, advisor=advisor, kind=Message.Kind.INTERNAL_NOTE, body=CANARY_NOTE
     )
@@ -212,11 +212,15 @@ def test_status_workflow_and_timestamps(assigned_case, advisor):
 
 @pytest.mark.parametrize(
     ("start", "target"),
-    [("new", "resolved"), ("new", "waiting"), ("closed", "waiting"), ("open", "new"), ("open", "bogus")],
+    [
+        ("new", "resolved"),
+        ("new", "waiting"),
+        ("closed", "waiting"),
+        ("open", "new"),
+        ("open", "bogus"),
+    ],
 )
-def test_disallowed_status_change_is_refused_and_changes_nothing(
-    member, advisor, start, target
-):
+def test_disallowed_status_change_is_refused_and_changes_nothing(member, advisor, start, target):
     from casework.factories import CaseFactory
 
     extra = {"closed_at": timezone.now(), "outcome": "other"} if start == "closed" else {}

@@ -1,0 +1,360 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.factories import CaseFactory, MessageFactory, NonMemberCaseFactory
+from casework.models import Case, Message, Topic
+from core.models import AuditEvent
+
+from .conftest import CANARY_DESCRIPTION, CANARY_NOTE, client_for
+
+
+def case_events(case, action=None):
+    events = AuditEvent.objects.filter(object_type="casework.case", object_id=str(case.pk))
+    return events.filter(action=action) if action else events
+
+
+# --- Member ---------------------------------------------------------------------------------
+
+
+def test_member_requests_guidance_and_sees_reference(member_client, member, topics):
+    response = member_client.post(
+        reverse("casework:request-guidance"),
+        {
+            "topics": [topics["unclear_role"].pk, topics["training_supervision"].pk],
+            "description": CANARY_DESCRIPTION,
+            "safe_contact": "Bare i portalen",
+        },
+        follow=True,
+    )
+    case = Case.objects.get()
+    assert response.status_code == 200
+    assert case.member == member
+    assert case.reference in response.content.decode()
+    assert CANARY_DESCRIPTION in response.content.decode()
+
+
+def test_mass_assignment_is_ignored(member_client, member, other_member, advisor, topics):
+    member_client.post(
+        reverse("casework:request-guidance"),
+        {
+            "topics": [topics["stigma"].pk],
+            "description": CANARY_DESCRIPTION,
+            "status": "closed",
+            "assignee": advisor.pk,
+            "member": other_member.pk,
+            "restricted": "on",
+            "priority": 4,
+            "is_staff": "on",
+            "role": "admin",
+        },
+    )
+    case = Case.objects.get()
+    assert (case.status, case.assignee, case.member, case.restricted, case.priority) == (
+        Case.Status.NEW,
+        None,
+        member,
+        False,
+        Case.Priority.NORMAL,
+    )
+    member.refresh_from_db()
+    assert not member.is_staff
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"description": CANARY_DESCRIPTION}, "Velg minst ett tema"),
+        ({"topics": ["999999"], "description": CANARY_DESCRIPTION}, "Velg tema fra listen"),
+        ({"topics": ["abc"], "description": CANARY_DESCRIPTION}, "Velg tema fra listen"),
+        ({"topics": "TOPIC", "description": ""}, "Beskriv situasjonen din"),
+        ({"topics": "TOPIC", "description": "x" * 5001}, "5000"),
+        ({"topics": "TOPIC", "description": "kort"}, "20"),
+    ],
+)
+def test_bad_guidance_request_shows_message_and_saves_nothing(member_client, topics, data, message):
+    if data.get("topics") == "TOPIC":
+        data = {**data, "topics": [topics["stigma"].pk]}
+    response = member_client.post(reverse("casework:request-guidance"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_bad_request_message_in_english(member_client, topics):
+    member_client.cookies["django_language"] = "en"
+    response = member_client.post(reverse("casework:request-guidance"), {"description": "x"})
+    assert "Choose at least one topic." in response.content.decode()
+
+
+def test_member_page_shows_replies_but_never_internal_notes(
+    member_client, member, assigned_case, advisor, deliver_outbox
+):
+    from casework import services
+
+    services.post_advisor_message(
+        case=assigned_case, advisor=advisor, kind=Message.Kind.REPLY, body="Svar til deg"
+    )
+    services.post_advisor_message(
+        case=assigned_case, advisor=advisor, kind=Message.Kind.INTERNAL_NOTE, body=CANARY_NOTE
+    )
+    services.assign_case(case=assigned_case, actor=advisor, assignee=advisor)
+    member_client.post(
+        reverse("casework:my-case-reply", kwargs={"pk": assigned_case.pk}), {"body": "Takk!"}
+    )
+    pages = [
+        member_client.get(reverse("casework:my-case-detail", kwargs={"pk": assigned_case.pk})),
+        member_client.get(reverse("casework:my-case-list")),
+    ]
+    assert "Svar til deg" in pages[0].content.decode()
+    assert "Takk!" in pages[0].content.decode()
+    for page in pages:
+        assert CANARY_NOTE not in page.content.decode()
+    deliver_outbox()
+    assert mail.outbox, "the reply and the member's answer send notifications"
+    for email in mail.outbox:
+        text = email.subject + email.body + "".join(str(a[0]) for a in email.alternatives)
+        assert CANARY_NOTE not in text
+        assert "Svar til deg" not in text
+        assert "Takk!" not in text
+
+
+def test_member_sees_who_opened_their_case(member_client, member_case, advisor):
+    advisor.first_name, advisor.last_name = "Rita", "Rådgiver"
+    advisor.save()
+    client_for(advisor).get(reverse("casework:case-detail", kwargs={"pk": member_case.pk}))
+    page = member_client.get(reverse("casework:my-case-detail", kwargs={"pk": member_case.pk}))
+    assert "Rita Rådgiver" in page.content.decode()
+
+
+def test_member_reply_with_empty_body_changes_nothing(member_client, member_case):
+    response = member_client.post(
+        reverse("casework:my-case-reply", kwargs={"pk": member_case.pk}), {"body": "  "}
+    )
+    assert response.status_code == 400
+    assert "Skriv en melding" in response.content.decode()
+    assert member_case.messages.count() == 0
+
+
+def test_every_view_and_change_is_audited(member_client, advisor, member_case):
+    member_client.get(reverse("casework:my-case-detail", kwargs={"pk": member_case.pk}))
+    assert case_events(member_case, "casework.case.viewed").count() == 1
+    client = client_for(advisor)
+    url = reverse("casework:case-detail", kwargs={"pk": member_case.pk})
+    client.get(url)
+    client.post(
+        reverse("casework:case-message", kwargs={"pk": member_case.pk}),
+        {"kind": "reply", "body": "Hei"},
+    )
+    client.post(
+        reverse("casework:case-assign", kwargs={"pk": member_case.pk}), {"assignee": advisor.pk}
+    )
+    client.post(
+        reverse("casework:case-update", kwargs={"pk": member_case.pk}),
+        {"priority": 3, "follow_up_on": "2030-01-01"},
+    )
+    client.post(
+        reverse("casework:case-status", kwargs={"pk": member_case.pk}), {"status": "waiting"}
+    )
+    actions = list(case_events(member_case).order_by("pk").values_list("action", "actor"))
+    assert actions == [
+        ("casework.case.viewed", member_case.member_id),
+        ("casework.case.viewed", advisor.pk),
+        ("casework.case.replied", advisor.pk),
+        ("casework.case.assigned", advisor.pk),
+        ("casework.case.updated", advisor.pk),
+        ("casework.case.status.open-waiting", advisor.pk),
+    ]
+    assert all(e.subject_id == member_case.member_id for e in case_events(member_case))
+
+
+# --- Advisor --------------------------------------------------------------------------------
+
+
+def test_advisor_page_shows_notes_distinctly(advisor_client, assigned_case, advisor):
+    MessageFactory(case=assigned_case, author=advisor, kind="internal_note", body=CANARY_NOTE)
+    page = advisor_client.get(reverse("casework:case-detail", kwargs={"pk": assigned_case.pk}))
+    html = page.content.decode()
+    assert CANARY_NOTE in html
+    assert "Internt notat" in html
+    assert html.count("<h1") == 1
+
+
+def test_disallowed_status_change_in_browser(advisor_client, member_case):
+    response = advisor_client.post(
+        reverse("casework:case-status", kwargs={"pk": member_case.pk}), {"status": "resolved"}
+    )
+    assert response.status_code == 400
+    member_case.refresh_from_db()
+    assert member_case.status == Case.Status.NEW
+
+
+def test_assign_to_non_advisor_in_browser(advisor_client, member_case, other_member):
+    response = advisor_client.post(
+        reverse("casework:case-assign", kwargs={"pk": member_case.pk}),
+        {"assignee": other_member.pk},
+    )
+    assert response.status_code == 400
+    assert "kan bare tildeles rådgivere" in response.content.decode()
+    member_case.refresh_from_db()
+    assert member_case.assignee is None
+
+
+def test_bulk_assign_only_visible_cases(advisor_client, advisor, other_advisor, member):
+    triage = [CaseFactory(member=member) for _ in range(2)]
+    hidden = CaseFactory(member=member, assignee=other_advisor)
+    response = advisor_client.post(
+        reverse("casework:bulk-assign"),
+        {"cases": [c.pk for c in triage] + [hidden.pk], "assignee": advisor.pk},
+    )
+    assert response.status_code == 302
+    assert Case.objects.filter(assignee=advisor).count() == 0
+    advisor_client.post(
+        reverse("casework:bulk-assign"),
+        {"cases": [c.pk for c in triage], "assignee": other_advisor.pk},
+    )
+    assert Case.objects.filter(assignee=other_advisor).count() == 3
+
+
+def test_register_inquiry_for_non_member(advisor_client, advisor, topics):
+    response = advisor_client.post(
+        reverse("casework:register-inquiry"),
+        {
+            "requester_kind": "manager",
+            "channel": "phone",
+            "contact_name": "Leder Lise",
+            "contact_phone": "+47 911 11 111",
+            "topics": [topics["organisational_culture"].pk],
+            "description": "A manager wants advice on including a peer worker in the team.",
+            "priority": 2,
+            "assign_to_self": "on",
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert (case.member, case.assignee, case.requester_kind) == (None, advisor, "manager")
+
+
+def test_register_inquiry_for_member_by_email(advisor_client, member, topics):
+    advisor_client.post(
+        reverse("casework:register-inquiry"),
+        {
+            "requester_kind": "member",
+            "member_email": member.email.upper(),
+            "channel": "email",
+            "topics": [topics["pay_conditions"].pk],
+            "description": "Promised a skilled worker's pay, paid an assistant's pay.",
+            "priority": 3,
+        },
+    )
+    case = Case.objects.get()
+    assert case.member == member
+    assert case.assignee is None
+
+
+def test_register_inquiry_without_contact_is_refused(advisor_client, topics):
+    response = advisor_client.post(
+        reverse("casework:register-inquiry"),
+        {
+            "requester_kind": "relative",
+            "channel": "phone",
+            "topics": [topics["stigma"].pk],
+            "description": "A relative calls about stigma and distrust at work.",
+            "priority": 2,
+        },
+    )
+    assert response.status_code == 400
+    assert Case.objects.count() == 0
+
+
+def test_queue_filters(advisor_client, advisor, member, topics):
+    stigma = CaseFactory(member=member, topics=[topics["stigma"]], priority=4)
+    mine = CaseFactory(member=member, assignee=advisor, status=Case.Status.WAITING)
+    old = CaseFactory(member=member, created_at=timezone.now() - timezone.timedelta(days=30))
+    url = reverse("casework:queue")
+
+    def refs(params):
+        response = advisor_client.get(url, params)
+        return {c.reference for c in response.context["page"]}
+
+    assert refs({}) == {stigma.reference, mine.reference, old.reference}
+    assert refs({"topic": topics["stigma"].pk}) == {stigma.reference}
+    assert refs({"priority": 4}) == {stigma.reference}
+    assert refs({"assignee": "me"}) == {mine.reference}
+    assert refs({"status": "waiting"}) == {mine.reference}
+    assert refs({"overdue": "on"}) == {old.reference}
+    response = advisor_client.get(url, {"sort": "oldest"})
+    assert next(iter(response.context["page"])).reference == old.reference
+
+
+def test_queue_rejects_unknown_filter_values(advisor_client):
+    response = advisor_client.get(reverse("casework:queue"), {"status": "bogus", "topic": "x"})
+    assert response.status_code == 400
+
+
+def test_queue_shows_non_member_contact(advisor_client):
+    case = NonMemberCaseFactory(contact_name="Relativ Rut")
+    html = advisor_client.get(reverse("casework:queue")).content.decode()
+    assert "Relativ Rut" in html
+    assert case.reference in html
+
+
+def _queue_queries(advisor_client, django_assert_num_queries, expected):
+    with django_assert_num_queries(expected):
+        response = advisor_client.get(reverse("casework:queue"))
+    assert response.status_code == 200
+    return response
+
+
+def _seed(member, advisor, n):
+    topic_list = list(Topic.objects.all())
+    for i in range(n):
+        CaseFactory(
+            member=member,
+            assignee=advisor if i % 2 else None,
+            topics=topic_list[i % 3 : i % 3 + 2],
+        )
+    for i in range(n // 2):
+        NonMemberCaseFactory()
+
+
+# Session, user, usersession, permissions, roles, count, page, topics and the filter form's
+# choices: the same number however many cases there are.
+QUEUE_QUERIES = 19
+
+
+def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):
+    advisor_client.get(reverse("casework:queue"))  # the first request records the session
+    _seed(member, advisor, 10)
+    _queue_queries(advisor_client, django_assert_num_queries, QUEUE_QUERIES)
+    _seed(member, advisor, 20)
+    response = _queue_queries(advisor_client, django_assert_num_queries, QUEUE_QUERIES)
+    assert response.context["page"].paginator.count == 45
+
+
+def test_case_page_query_count_is_flat(advisor_client, advisor, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = CaseFactory(member=member, assignee=advisor, status=Case.Status.OPEN)
+    MessageFactory.create_batch(3, case=case, author=advisor)
+    url = reverse("casework:case-detail", kwargs={"pk": case.pk})
+    advisor_client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        advisor_client.get(url)
+    MessageFactory.create_batch(6, case=case, author=advisor)
+    for _ in range(3):
+        CaseFactory(member=member, assignee=advisor)
+    with CaptureQueriesContext(connection) as large:
+        advisor_client.get(url)
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_user_text_is_escaped(advisor_client, member):
+    case = CaseFactory(member=member, description="<script>alert('x')</script> " * 3)
+    html = advisor_client.get(
+        reverse("casework:case-detail", kwargs={"pk": case.pk})
+    ).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
