@@ -36,6 +36,11 @@ class PreferredLanguageMiddleware:
         return response
 
 
+def stamp_session_start(sender, request, user, **kwargs):
+    """The absolute lifetime counts from the moment of login."""
+    request.session[SESSION_STARTED_KEY] = time.time()
+
+
 class SessionLifetimeMiddleware:
     """End a session a fixed time after login, however active it is (the idle timeout is
     SESSION_COOKIE_AGE, renewed on each request)."""

@@ -221,29 +221,28 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: longer than any task and any retry countdown (core.outbox.RETRY_DELAYS);
+    # reminders rely on the database schedule, never on long ETAs.
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A web request publishing an outbox message must not wait for a dead broker: one
+    # quick retry, then the sweeper takes over (celery#6046: .delay() can otherwise hang).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "broker")))
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "control_folder": str(_broker_dir / "control"),
     }
     for _folder in ("queue", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than any task and any countdown we use (see core.outbox.RETRY_DELAYS);
-        # reminders rely on the database schedule, never on long ETAs.
-        "visibility_timeout": 2 * 60 * 60,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-        # A web request publishing an outbox message must not wait for a dead broker: one
-        # quick retry, then the sweeper takes over (celery#6046: .delay() can otherwise hang).
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0.2,
-        "interval_max": 0.5,
-    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]

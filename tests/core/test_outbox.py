@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools
 
 from core import outbox
 from core.models import OutboxMessage
@@ -23,7 +24,8 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 def _reset_broker_connections():
-    celery_app.pool.force_close_all()
+    # kombu keeps producer pools in a process-wide registry; drop them with the app's own.
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
