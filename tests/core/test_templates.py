@@ -317,3 +317,9 @@ def test_english_pages_after_the_switch_keep_the_layout(client, db):
     response = client.get(reverse("account_login"))
     assert_portal_page(response, language="en")
     assert "Sign In" in response.content.decode()
+
+
+def test_allauth_head_title_names_the_page(client, db):
+    body = client.get(reverse("account_login")).content.decode()
+    title = re.search(r"<title>(.*?)</title>", body, re.DOTALL).group(1)
+    assert " ".join(title.split()) == "Logg inn \N{EN DASH} Erfaring"

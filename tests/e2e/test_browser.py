@@ -77,6 +77,42 @@ def screenshot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+# WCAG relative luminance contrast between each visible link's text and the first opaque
+# background behind it, as the browser computed them.
+LINK_CONTRASTS = """
+() => {
+  const rgb = (value) => value.match(/[\\d.]+/g).map(Number);
+  const channel = (c) => {
+    c /= 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = rgb(getComputedStyle(node).backgroundColor);
+      if (colour.length === 3 || colour[3] === 1) return colour.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll("a")]
+    .filter((a) => a.offsetParent !== null && !a.classList.contains("btn"))
+    .map((a) => {
+      const [l1, l2] = [luminance(rgb(getComputedStyle(a).color)), luminance(background(a))];
+      return [a.textContent.trim(), (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05)];
+    });
+}
+"""
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/"])
+def test_links_have_at_least_4_5_to_1_contrast(page, transactional_db, path):
+    page.goto(path)
+    contrasts = page.evaluate(LINK_CONTRASTS)
+    assert contrasts, "no visible links measured"
+    low = [(text, round(ratio, 2)) for text, ratio in contrasts if ratio < 4.5]
+    assert low == []
+
+
 def test_first_tab_focuses_a_visible_skip_link_that_moves_focus_to_main(page, transactional_db):
     page.goto("/")
     page.keyboard.press("Tab")
