@@ -189,3 +189,14 @@ def test_admin_pages_need_staff_with_mfa(client, admin_user, member):
 
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
+
+
+def test_bad_signup_explains_in_the_chosen_language_and_creates_nothing(client, db):
+    data = {"email": "not-an-email", "password1": PASSWORD, "password2": PASSWORD + "x"}
+    response = client.post(reverse("account_signup"), data)
+    assert response.status_code == 200
+    assert "gyldig e-postadresse" in response.text
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(reverse("account_signup"), data)
+    assert "valid email address" in response.text
+    assert get_user_model().objects.count() == 0
