@@ -122,7 +122,7 @@ def test_page_access_per_role(request, name, role):
     assert response.status_code == PAGES[name][role]
 
 
-@pytest.mark.parametrize("name", list(PAGES) + ["casework:bulk-assign"])
+@pytest.mark.parametrize("name", [*PAGES, "casework:bulk-assign"])
 def test_anonymous_pages_redirect_to_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302

@@ -315,7 +315,7 @@ def _seed(member, advisor, n):
             assignee=advisor if i % 2 else None,
             topics=topic_list[i % 3 : i % 3 + 2],
         )
-    for i in range(n // 2):
+    for _ in range(n // 2):
         NonMemberCaseFactory()
 
 
