@@ -81,3 +81,93 @@ def current_totp_code(secret):
 
     counter = int(time.time()) // 30
     return format_hotp_value(hotp_value(secret, counter))
+
+
+# --- Membership -----------------------------------------------------------------------------
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    """A filled-in profile in a real municipality (Bergen unless told otherwise)."""
+
+    class Meta:
+        model = "members.Profile"
+
+    user = factory.SubFactory(UserFactory)
+    municipality = factory.LazyFunction(lambda: _municipality("4601"))
+    county = factory.LazyAttribute(lambda o: o.municipality.county)
+    employer_type = "municipality"
+    field = "both"
+    position_percent = 80
+    contract_type = "permanent"
+    training_completed = True
+    union_member = True
+    user_representative = False
+    year_started = 2019
+
+
+def _municipality(code):
+    from .models import Municipality
+
+    return Municipality.objects.get(code=code)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An active membership for the current calendar year (pass status/period to vary)."""
+
+    class Meta:
+        model = "members.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    status = "active"
+    applied_at = factory.LazyFunction(lambda: _now() - _days(30))
+    member_since = factory.LazyFunction(lambda: _today().replace(month=1, day=1))
+    period_start = factory.LazyFunction(lambda: _today().replace(month=1, day=1))
+    period_end = factory.LazyFunction(lambda: _today().replace(month=12, day=31))
+
+
+def _days(n):
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def consented(user):
+    from django.conf import settings
+
+    from .models import Consent
+
+    return Consent.objects.create(
+        user=user, version=settings.MEMBERSHIP_CONSENT_VERSION, given_at=_now()
+    )
+
+
+def active_member(*, profile=None, **membership):
+    """A member with a role, a profile, consent and an active membership."""
+    user = member_user(**membership.pop("user_kwargs", {}))
+    ProfileFactory(user=user, **(profile or {}))
+    consented(user)
+    MembershipFactory(user=user, **membership)
+    return user
+
+
+def applicant(*, profile=None, **user_kwargs):
+    """Someone who has applied and waits for a decision."""
+    user = member_user(**user_kwargs)
+    ProfileFactory(user=user, **(profile or {}))
+    consented(user)
+    MembershipFactory(
+        user=user, status="pending", member_since=None, period_start=None, period_end=None
+    )
+    return user

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -140,16 +141,31 @@ class Profile(models.Model):
         _("employer type"), max_length=20, choices=EmployerType.choices
     )
     field = models.CharField(_("field"), max_length=20, choices=Field.choices)
-    position_percent = models.PositiveSmallIntegerField(_("position percentage"))
+    position_percent = models.PositiveSmallIntegerField(
+        _("position percentage"),
+        validators=[
+            MinValueValidator(1, _("The position percentage must be between 1 and 100.")),
+            MaxValueValidator(100, _("The position percentage must be between 1 and 100.")),
+        ],
+    )
     contract_type = models.CharField(
         _("contract type"), max_length=20, choices=ContractType.choices
     )
     training_completed = models.BooleanField(
-        _("completed a peer-work training programme"), null=True
+        _("completed a peer-work training programme"), null=True, blank=True
     )
-    union_member = models.BooleanField(_("union member"), null=True)
-    user_representative = models.BooleanField(_("also serves as a user representative"), null=True)
-    year_started = models.PositiveSmallIntegerField(_("year started as a peer support worker"))
+    union_member = models.BooleanField(_("union member"), null=True, blank=True)
+    user_representative = models.BooleanField(
+        _("also serves as a user representative"), null=True, blank=True
+    )
+    year_started = models.PositiveSmallIntegerField(
+        _("year started as a peer support worker"),
+        validators=[
+            MinValueValidator(
+                EARLIEST_START_YEAR, _("Give the year you started, %(limit_value)s or later.")
+            )
+        ],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

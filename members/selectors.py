@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from .models import Membership, Profile
+from .models import Consent, Membership, Profile
 from .regions import region_for_county
 
 STRATA_KEYS = (
@@ -81,3 +81,59 @@ def member_summary_for(user) -> MemberSummary:
         membership_status=membership.status if membership else "",
         membership_status_label=membership.get_status_display() if membership else "",
     )
+
+
+def own_membership_for(user):
+    """The user's membership with profile and county, or None."""
+    return Membership.objects.select_related("user").filter(user_id=user.pk).first()
+
+
+def own_profile_for(user):
+    return Profile.objects.select_related("county", "municipality").filter(user_id=user.pk).first()
+
+
+def applications_waiting():
+    """Applications for an admin to decide, oldest first."""
+    return (
+        Membership.objects.awaiting_decision()
+        .select_related("user", "user__profile__county", "user__profile__municipality")
+        .order_by("applied_at", "pk")
+    )
+
+
+def member_list(*, status="", county=None, employer_type="", field="", search=""):
+    """Memberships for the admin member list, filtered; one query per page, however many."""
+    from django.db.models import Q
+
+    memberships = Membership.objects.select_related(
+        "user", "user__profile__county", "user__profile__municipality"
+    ).order_by("user__last_name", "user__first_name", "pk")
+    if status:
+        memberships = memberships.filter(status=status)
+    if county is not None:
+        memberships = memberships.filter(user__profile__county=county)
+    if employer_type:
+        memberships = memberships.filter(user__profile__employer_type=employer_type)
+    if field:
+        memberships = memberships.filter(user__profile__field=field)
+    for word in search.split():
+        memberships = memberships.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+        )
+    return memberships
+
+
+def member_record(membership_pk):
+    return (
+        Membership.objects.select_related(
+            "user", "decided_by", "user__profile__county", "user__profile__municipality"
+        )
+        .filter(pk=membership_pk)
+        .first()
+    )
+
+
+def consents_of(user):
+    return Consent.objects.filter(user_id=user.pk).order_by("-given_at")

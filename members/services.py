@@ -1,0 +1,310 @@
+"""State changes of memberships: apply, decide, renew, withdraw consent, the nightly lifecycle
+and the renewal reminders. Each is atomic and writes its audit row and emails (through the
+outbox) in the same transaction."""
+
+import calendar
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import outbox
+from core.audit import record_event
+
+from .models import Consent, Membership, Profile
+
+PROFILE_FIELDS = (
+    "county",
+    "municipality",
+    "employer_type",
+    "field",
+    "position_percent",
+    "contract_type",
+    "training_completed",
+    "union_member",
+    "user_representative",
+    "year_started",
+)
+
+NEWS_EMAIL = "members/email/news"
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_starting(start):
+    """(start, end) of a membership period beginning on `start`: to the end of that calendar
+    year by default, or MEMBERSHIP_PERIOD_MONTHS months."""
+    months = settings.MEMBERSHIP_PERIOD_MONTHS
+    if months <= 0:
+        return start, date(start.year, 12, 31)
+    return start, _add_months(start, months) - timedelta(days=1)
+
+
+def status_on(membership, day):
+    """The lifecycle status of an approved membership on `day`, from its end date alone."""
+    if membership.status not in Membership.PERIOD_STATUSES:
+        return membership.status
+    if day <= membership.period_end:
+        return Membership.Status.ACTIVE
+    if day <= membership.period_end + timedelta(days=settings.MEMBERSHIP_GRACE_DAYS):
+        return Membership.Status.GRACE
+    return Membership.Status.LAPSED
+
+
+def _notify(user, *, key=None):
+    """Tell the person there is news, and nothing else: even the word "membership" would tell
+    a shared inbox that they belong to an organisation for people with lived experience."""
+    return outbox.enqueue_email(
+        to=user.email, template_prefix=NEWS_EMAIL, context={"user": user}, dedupe_key=key
+    )
+
+
+def _save_profile(*, user, data):
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(profile, name, data[name])
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _give_consent(*, user, now):
+    consent = Consent.objects.filter(user=user, withdrawn_at__isnull=True).first()
+    if consent is not None and consent.version == settings.MEMBERSHIP_CONSENT_VERSION:
+        return consent
+    if consent is not None:
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at"])
+    return Consent.objects.create(
+        user=user, version=settings.MEMBERSHIP_CONSENT_VERSION, given_at=now
+    )
+
+
+def has_current_consent(user):
+    return Consent.objects.filter(
+        user=user, withdrawn_at__isnull=True, version=settings.MEMBERSHIP_CONSENT_VERSION
+    ).exists()
+
+
+def can_apply(membership):
+    return membership is None or membership.status in (
+        Membership.Status.REJECTED,
+        Membership.Status.CANCELLED,
+        Membership.Status.LAPSED,
+    )
+
+
+@transaction.atomic
+def submit_application(*, user, data, consent):
+    """Store the profile and explicit consent, and queue the application for an admin."""
+    if not consent:
+        raise ValidationError(
+            _("We need your consent to process this information before you can apply.")
+        )
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if not can_apply(membership):
+        raise ValidationError(_("You have already applied, or your membership is running."))
+    now = timezone.now()
+    _save_profile(user=user, data=data)
+    _give_consent(user=user, now=now)
+    membership = membership or Membership(user=user)
+    membership.status = Membership.Status.PENDING
+    membership.applied_at = now
+    membership.decided_at = membership.decided_by = membership.ended_at = None
+    membership.rejection_reason = ""
+    membership.full_clean()
+    membership.save()
+    record_event(actor=user, action="membership.applied", target=membership, subject=user)
+    return membership
+
+
+@transaction.atomic
+def update_profile(*, user, data):
+    """Change the member's own profile."""
+    profile = _save_profile(user=user, data=data)
+    record_event(actor=user, action="profile.updated", target=profile, subject=user)
+    return profile
+
+
+@transaction.atomic
+def approve_membership(*, membership, actor):
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.PENDING:
+        raise ValidationError(_("Only an application that is waiting can be approved."))
+    today = _today()
+    membership.period_start, membership.period_end = period_starting(today)
+    membership.member_since = membership.member_since or today
+    membership.status = Membership.Status.ACTIVE
+    membership.decided_at, membership.decided_by = timezone.now(), actor
+    membership.full_clean()
+    membership.save()
+    record_event(
+        actor=actor, action="membership.approved", target=membership, subject=membership.user
+    )
+    _notify(membership.user)
+    return membership
+
+
+@transaction.atomic
+def reject_membership(*, membership, actor, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason: the applicant will see it."))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.PENDING:
+        raise ValidationError(_("Only an application that is waiting can be rejected."))
+    membership.status = Membership.Status.REJECTED
+    membership.rejection_reason = reason
+    membership.decided_at, membership.decided_by = timezone.now(), actor
+    membership.full_clean()
+    membership.save()
+    record_event(
+        actor=actor, action="membership.rejected", target=membership, subject=membership.user
+    )
+    _notify(membership.user)
+    return membership
+
+
+def renewal_open(membership, day=None):
+    """Whether the member may renew now: within the window before the end date, or in grace."""
+    day = day or _today()
+    if membership is None or membership.status not in Membership.CURRENT_STATUSES:
+        return False
+    window = timedelta(days=settings.MEMBERSHIP_RENEWAL_WINDOW_DAYS)
+    return status_on(membership, day) != Membership.Status.LAPSED and (
+        membership.period_end - day <= window
+    )
+
+
+@transaction.atomic
+def renew_membership(*, user, consent=False):
+    """Extend the membership by one period from its current end date.
+
+    The member has just confirmed the profile; if they have no consent to the current text
+    (imported members, or a changed text) they must give it here.
+    """
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if not renewal_open(membership):
+        raise ValidationError(_("Your membership cannot be renewed now."))
+    if not has_current_consent(user):
+        if not consent:
+            raise ValidationError(
+                _("We need your consent to process this information before you can renew.")
+            )
+        _give_consent(user=user, now=timezone.now())
+    membership.period_start, membership.period_end = period_starting(
+        membership.period_end + timedelta(days=1)
+    )
+    membership.status = Membership.Status.ACTIVE
+    membership.full_clean()
+    membership.save()
+    record_event(actor=user, action="membership.renewed", target=membership, subject=user)
+    return membership
+
+
+@transaction.atomic
+def withdraw_consent(*, user):
+    """Stop processing the member's special-category data: the profile is deleted, the
+    membership ends (cancelled), the consent is marked withdrawn. The account stays, so the
+    person can apply again later."""
+    now = timezone.now()
+    Consent.objects.filter(user=user, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    Profile.objects.filter(user=user).delete()
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if membership is not None and membership.status != Membership.Status.CANCELLED:
+        membership.status = Membership.Status.CANCELLED
+        membership.ended_at = now
+        membership.save(update_fields=["status", "ended_at", "updated_at"])
+    record_event(
+        actor=user, action="consent.withdrawn", object_type="members.consent", subject=user
+    )
+    return membership
+
+
+@transaction.atomic
+def update_membership_statuses(*, today=None):
+    """Move approved memberships along active → grace → lapsed by their end dates.
+
+    Idempotent: the status follows from the date, so a second run changes nothing.
+    Returns the number of memberships changed.
+    """
+    today = today or _today()
+    changed = 0
+    memberships = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(status__in=Membership.CURRENT_STATUSES)
+    )
+    for membership in memberships:
+        status = status_on(membership, today)
+        if status == membership.status:
+            continue
+        membership.status = status
+        if status == Membership.Status.LAPSED:
+            membership.ended_at = timezone.now()
+        membership.save(update_fields=["status", "ended_at", "updated_at"])
+        record_event(
+            actor=None, action=f"membership.{status}", target=membership, subject=membership.user
+        )
+        changed += 1
+    return changed
+
+
+# A reminder is still sent this many days late (the job did not run), never later.
+REMINDER_CATCH_UP_DAYS = 6
+
+
+def reminder_offset_due(membership, today):
+    """The reminder (days relative to the end date) due today, or None.
+
+    Only the latest due reminder within the catch-up window counts, so a job that missed
+    days sends one reminder, not a burst.
+    """
+    due = [
+        offset
+        for offset in settings.MEMBERSHIP_REMINDER_DAYS
+        if 0
+        <= (today - (membership.period_end + timedelta(days=offset))).days
+        <= REMINDER_CATCH_UP_DAYS
+    ]
+    return max(due) if due else None
+
+
+def send_renewal_reminders(*, today=None):
+    """Queue the renewal reminders due today. Each goes once per period and reminder: the
+    outbox's dedupe key holds the end date, so renewing (a new end date) stops the rest.
+    Returns the number queued."""
+    today = today or _today()
+    earliest = min(settings.MEMBERSHIP_REMINDER_DAYS)
+    latest = max(settings.MEMBERSHIP_REMINDER_DAYS)
+    candidates = (
+        Membership.objects.current()
+        .select_related("user")
+        .filter(
+            period_end__gte=today - timedelta(days=latest + REMINDER_CATCH_UP_DAYS),
+            period_end__lte=today - timedelta(days=earliest),
+            user__is_active=True,
+        )
+    )
+    sent = 0
+    for membership in candidates:
+        offset = reminder_offset_due(membership, today)
+        if offset is None or status_on(membership, today) == Membership.Status.LAPSED:
+            continue
+        key = f"members:renewal:{membership.pk}:{membership.period_end:%Y-%m-%d}:{offset}"
+        with transaction.atomic():
+            if _notify(membership.user, key=key) is not None:
+                sent += 1
+    return sent

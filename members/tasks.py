@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def update_membership_statuses():
+    """Nightly: active → grace → lapsed by the end dates. Idempotent."""
+    return services.update_membership_statuses()
+
+
+@shared_task
+def send_renewal_reminders():
+    """Daily: renewal reminders due today; the outbox's dedupe key sends each once."""
+    return services.send_renewal_reminders()

@@ -1,0 +1,331 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from core import disclosure
+from core.audit import record_event
+
+from . import access, importing, selectors, services, statistics
+from .forms import (
+    ApplicationForm,
+    DecisionForm,
+    ImportUploadForm,
+    MemberFilterForm,
+    MemberSearchForm,
+    ProfileForm,
+    RenewForm,
+)
+
+MANAGE = "members.manage_membership"
+# Pages about one record check the permission in the gatekeeper (access.py), so that anyone
+# else gets 404, the same as for a record that does not exist.
+STATISTICS = "members.view_statistics"
+SEARCH_SESSION_KEY = "members:member-search"
+PAGE_SIZE = 50
+
+
+def _form_errors_from(form, exc):
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+# --- The member's own pages ---------------------------------------------------------------
+
+
+@login_not_required
+def privacy(request):
+    return render(request, "members/privacy_detail.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def apply(request):
+    membership = selectors.own_membership_for(request.user)
+    if not services.can_apply(membership):
+        return redirect("members:profile")
+    profile = selectors.own_profile_for(request.user)
+    form = ApplicationForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_application(
+                user=request.user, data=form.cleaned_data, consent=form.cleaned_data["consent"]
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            return redirect("members:application-received")
+    return render(request, "members/application_form.html", {"form": form})
+
+
+@never_cache
+def application_received(request):
+    membership = selectors.own_membership_for(request.user)
+    if membership is None:
+        return redirect("members:apply")
+    return render(request, "members/application_detail.html", {"membership": membership})
+
+
+@never_cache
+def profile(request):
+    membership = selectors.own_membership_for(request.user)
+    if membership is None:
+        return redirect("members:apply")
+    context = {
+        "membership": membership,
+        "profile": selectors.own_profile_for(request.user),
+        "consents": selectors.consents_of(request.user),
+        "can_renew": services.renewal_open(membership),
+        "can_apply": services.can_apply(membership),
+    }
+    return render(request, "members/profile_detail.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = selectors.own_profile_for(request.user)
+    if profile is None:
+        return redirect("members:apply")
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(user=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("members:profile")
+    return render(request, "members/profile_form.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def renew(request):
+    membership = selectors.own_membership_for(request.user)
+    if not services.renewal_open(membership):
+        messages.info(request, _("Your membership cannot be renewed now."))
+        return redirect("members:profile")
+    needs_consent = not services.has_current_consent(request.user)
+    form = RenewForm(request.POST or None, needs_consent=needs_consent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.renew_membership(
+                user=request.user, consent=form.cleaned_data.get("consent", False)
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Thank you! Your membership has been renewed."))
+            return redirect("members:profile")
+    context = {
+        "form": form,
+        "membership": membership,
+        "profile": selectors.own_profile_for(request.user),
+        "next_end": services.period_starting(membership.period_end + timedelta(days=1))[1],
+    }
+    return render(request, "members/renewal_form.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw_consent(request):
+    if request.method == "POST":
+        services.withdraw_consent(user=request.user)
+        messages.success(
+            request, _("Your consent is withdrawn, your profile deleted and your membership ended.")
+        )
+        return redirect("members:profile")
+    return render(request, "members/consent_withdraw_form.html")
+
+
+# --- Admin: applications, members, import ------------------------------------------------
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+def application_list(request):
+    applications = selectors.applications_waiting()
+    return render(request, "members/application_list.html", {"applications": applications})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_decide(request, pk):
+    membership = access.get_membership_for(request, pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == DecisionForm.APPROVE:
+                services.approve_membership(membership=membership, actor=request.user)
+                messages.success(request, _("The application was approved."))
+            else:
+                services.reject_membership(
+                    membership=membership, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The application was rejected."))
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            return redirect("members:application-list")
+    else:
+        record_event(
+            actor=request.user, action="membership.viewed", target=membership,
+            subject=membership.user,
+        )  # fmt: skip
+    return render(
+        request, "members/application_detail_admin.html", {"membership": membership, "form": form}
+    )
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def member_list(request):
+    if request.method == "POST":
+        search_form = MemberSearchForm(request.POST)
+        if search_form.is_valid():
+            request.session[SEARCH_SESSION_KEY] = search_form.cleaned_data["q"].strip()
+        # Back to the list with the same filters; the search stays in the session only.
+        return redirect(f"{reverse('members:member-list')}?{request.GET.urlencode()}")
+    search = request.session.get(SEARCH_SESSION_KEY, "")
+    filter_form = MemberFilterForm(request.GET or None)
+    filters = filter_form.cleaned_data if filter_form.is_valid() else {}
+    memberships = selectors.member_list(
+        status=filters.get("status", ""),
+        county=filters.get("county"),
+        employer_type=filters.get("employer_type", ""),
+        field=filters.get("field", ""),
+        search=search,
+    )
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filter_form": filter_form,
+        "search_form": MemberSearchForm(initial={"q": search}),
+        "search": search,
+        "query": query.urlencode(),
+    }
+    return render(request, "members/member_list.html", context)
+
+
+@never_cache
+def member_detail(request, pk):
+    membership = access.get_membership_for(request, pk)
+    record_event(
+        actor=request.user, action="membership.viewed", target=membership, subject=membership.user
+    )
+    context = {"membership": membership, "consents": selectors.consents_of(membership.user)}
+    return render(request, "members/member_detail.html", context)
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = importing.read_member_file(form.cleaned_data["file"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            batch = importing.create_import_batch(actor=request.user, rows=rows)
+            return redirect("members:import-preview", pk=batch.pk)
+    return render(request, "members/import_form.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def import_preview(request, pk):
+    batch = access.get_import_batch_for(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            batch = importing.commit_import(batch=batch, actor=request.user, request=request)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("Import done: %(created)s created, %(updated)s updated. Invitations are sent.")
+                % {"created": batch.created_count, "updated": batch.updated_count},
+            )
+            return redirect("members:member-list")
+    results = importing.preview_import(batch.rows)
+    counts = {
+        action: sum(r.action == action for r in results)
+        for action in ("create", "update", "reject")
+    }
+    context = {"batch": batch, "results": results, "counts": counts, "error": error}
+    return render(request, "members/import_detail.html", context)
+
+
+# --- Admin: statistics ------------------------------------------------------------------------
+
+
+def _table_request(request):
+    """(rows, columns) from the query string; None when a dimension is unknown (G1)."""
+    rows = request.GET.get("rows", "")
+    columns = request.GET.get("columns", "") or None
+    if rows not in statistics.DIMENSION_KEYS:
+        return None
+    if columns is not None and (columns not in statistics.DIMENSION_KEYS or columns == rows):
+        return None
+    return rows, columns
+
+
+@never_cache
+@permission_required(STATISTICS, raise_exception=True)
+def statistics_page(request):
+    cross = None
+    if "rows" in request.GET:
+        spec = _table_request(request)
+        if spec is None:
+            return HttpResponseBadRequest(_("Unknown table."))
+        cross = statistics.membership_table(*spec)
+    context = {
+        "tables": [statistics.membership_table(key) for key in statistics.DIMENSION_KEYS],
+        "cross": cross,
+        "dimensions": statistics.dimension_choices(),
+        "selected_rows": request.GET.get("rows", ""),
+        "selected_columns": request.GET.get("columns", ""),
+        "legend": disclosure.legend(),
+    }
+    return render(request, "members/statistics_list.html", context)
+
+
+@never_cache
+@permission_required(STATISTICS, raise_exception=True)
+def statistics_export(request, fmt):
+    if request.GET.get("rows") == "all":
+        tables = [statistics.membership_table(key) for key in statistics.DIMENSION_KEYS]
+        name = "all"
+    else:
+        spec = _table_request(request)
+        if spec is None:
+            return HttpResponseBadRequest(_("Unknown table."))
+        tables = [statistics.membership_table(*spec)]
+        name = "-".join(key for key in spec if key)
+    filename = f"membership-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    with transaction.atomic():
+        record_event(
+            actor=request.user, action=f"statistics.export.{fmt}",
+            object_type="members.statistics", object_id=name,
+        )  # fmt: skip
+    if fmt == "csv":
+        return disclosure.csv_response(tables, filename=filename)
+    return disclosure.xlsx_response(tables, filename=filename)

@@ -1,0 +1,38 @@
+import pytest
+
+from members import factories
+
+
+@pytest.fixture
+def member_with_profile(member):
+    """The `member` fixture as an active member with a profile in Bergen."""
+    factories.ProfileFactory(user=member)
+    factories.consented(member)
+    factories.MembershipFactory(user=member)
+    return member
+
+
+@pytest.fixture
+def other_member_with_profile(other_member):
+    factories.ProfileFactory(user=other_member, municipality=factories._municipality("0301"))
+    factories.consented(other_member)
+    factories.MembershipFactory(user=other_member)
+    return other_member
+
+
+def profile_post(**overrides):
+    """A valid application/profile form submission (Bergen, Vestland)."""
+    data = {
+        "county": "46",
+        "municipality": "4601",
+        "employer_type": "specialist",
+        "field": "mental_health",
+        "position_percent": "60",
+        "contract_type": "temporary",
+        "training_completed": "yes",
+        "union_member": "no",
+        "user_representative": "yes",
+        "year_started": "2020",
+    }
+    data.update(overrides)
+    return data

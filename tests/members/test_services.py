@@ -1,0 +1,273 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from core.models import AuditEvent, OutboxMessage
+from members import factories, services
+from members.models import Consent, Membership, Profile
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def at(year, month, day, hour=12):
+    return time_machine.travel(datetime(year, month, day, hour, tzinfo=OSLO), tick=False)
+
+
+def data(**overrides):
+    from members.models import Municipality
+
+    bergen = Municipality.objects.select_related("county").get(code="4601")
+    values = {
+        "county": bergen.county,
+        "municipality": bergen,
+        "employer_type": "nav",
+        "field": "substance_use",
+        "position_percent": 50,
+        "contract_type": "permanent",
+        "training_completed": None,
+        "union_member": True,
+        "user_representative": False,
+        "year_started": 2018,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_application_stores_profile_consent_version_and_time_and_waits(member):
+    with at(2026, 3, 2):
+        membership = services.submit_application(user=member, data=data(), consent=True)
+    assert membership.status == Membership.Status.PENDING
+    consent = Consent.objects.get(user=member)
+    assert consent.version == "2026-1"
+    assert consent.given_at == datetime(2026, 3, 2, 12, tzinfo=OSLO)
+    assert Profile.objects.get(user=member).employer_type == "nav"
+
+
+def test_application_without_consent_stores_nothing(member):
+    with pytest.raises(ValidationError):
+        services.submit_application(user=member, data=data(), consent=False)
+    assert not Profile.objects.filter(user=member).exists()
+    assert not Membership.objects.filter(user=member).exists()
+    assert not Consent.objects.exists()
+
+
+def test_municipality_in_another_county_is_refused_and_nothing_stored(member):
+    from members.models import County
+
+    with pytest.raises(ValidationError) as error:
+        services.submit_application(
+            user=member, data=data(county=County.objects.get(code="03")), consent=True
+        )
+    assert "municipality" in error.value.message_dict
+    assert not Profile.objects.exists() and not Membership.objects.exists()
+
+
+def test_approval_starts_a_calendar_year_period_and_tells_the_applicant_without_content(
+    admin_user, deliver_outbox
+):
+    applicant = factories.applicant(email="applicant@example.org")
+    membership = applicant.membership
+    with at(2026, 3, 2):
+        services.approve_membership(membership=membership, actor=admin_user)
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert (membership.period_start, membership.period_end) == (
+        date(2026, 3, 2),
+        date(2026, 12, 31),
+    )
+    assert membership.member_since == date(2026, 3, 2)
+    assert deliver_outbox() == 1
+    [email] = mail.outbox
+    assert email.to == ["applicant@example.org"]
+    text = (email.subject + email.body).lower()
+    assert "http://127.0.0.1:8000/members/profile/" in email.body
+    for word in ("approved", "godkjent", "membership", "medlemskap", "bergen", "nav"):
+        assert word not in text
+    assert AuditEvent.objects.filter(action="membership.approved", subject=applicant).count() == 1
+
+
+def test_period_length_is_configurable(settings, admin_user):
+    settings.MEMBERSHIP_PERIOD_MONTHS = 12
+    membership = factories.applicant().membership
+    with at(2026, 3, 2):
+        services.approve_membership(membership=membership, actor=admin_user)
+    membership.refresh_from_db()
+    assert membership.period_end == date(2027, 3, 1)
+
+
+def test_rejection_needs_a_reason_and_keeps_it_for_the_applicant(admin_user, deliver_outbox):
+    membership = factories.applicant().membership
+    with pytest.raises(ValidationError):
+        services.reject_membership(membership=membership, actor=admin_user, reason="  ")
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.PENDING
+    services.reject_membership(membership=membership, actor=admin_user, reason="Not a peer worker")
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.REJECTED
+    assert membership.rejection_reason == "Not a peer worker"
+    assert deliver_outbox() == 1
+    assert "Not a peer worker" not in mail.outbox[0].body
+
+
+def test_an_approved_membership_cannot_be_approved_again(admin_user):
+    user = factories.active_member()
+    with pytest.raises(ValidationError):
+        services.approve_membership(membership=user.membership, actor=admin_user)
+
+
+def _member_ending(end, **kwargs):
+    return factories.active_member(
+        period_start=end.replace(month=1, day=1), period_end=end, **kwargs
+    ).membership
+
+
+def test_nightly_job_moves_active_to_grace_to_lapsed_and_is_idempotent():
+    ends_2026 = _member_ending(date(2026, 12, 31))
+    ends_2027 = _member_ending(date(2027, 12, 31))
+    pending = factories.applicant().membership
+
+    with at(2026, 12, 31, hour=23):
+        assert services.update_membership_statuses() == 0
+    with at(2027, 1, 1, hour=0):
+        assert services.update_membership_statuses() == 1
+        events = AuditEvent.objects.count()
+        assert services.update_membership_statuses() == 0
+        assert AuditEvent.objects.count() == events
+    ends_2026.refresh_from_db()
+    assert ends_2026.status == Membership.Status.GRACE
+    with at(2027, 1, 30):  # the 30th day after the end: still grace
+        services.update_membership_statuses()
+    ends_2026.refresh_from_db()
+    assert ends_2026.status == Membership.Status.GRACE
+    with at(2027, 1, 31):
+        assert services.update_membership_statuses() == 1
+        assert services.update_membership_statuses() == 0
+    for membership, status in (
+        (ends_2026, Membership.Status.LAPSED),
+        (ends_2027, Membership.Status.ACTIVE),
+        (pending, Membership.Status.PENDING),
+    ):
+        membership.refresh_from_db()
+        assert membership.status == status
+
+
+def test_nightly_job_that_missed_the_grace_period_lapses_directly():
+    membership = _member_ending(date(2026, 12, 31))
+    with at(2027, 6, 1):
+        services.update_membership_statuses()
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.LAPSED
+
+
+def _run_reminders_daily(start, end):
+    """Run the nightly job and the reminders every day from start to end (inclusive);
+    return {day: number queued}."""
+    sent = {}
+    day = start
+    while day <= end:
+        with at(day.year, day.month, day.day, hour=8):
+            services.update_membership_statuses()
+            count = services.send_renewal_reminders()
+        if count:
+            sent[day] = count
+        day += timedelta(days=1)
+    return sent
+
+
+def test_reminders_go_30_and_7_days_before_and_14_days_after_the_end_once_each(deliver_outbox):
+    membership = _member_ending(date(2026, 12, 31), user_kwargs={"email": "renew@example.org"})
+    sent = _run_reminders_daily(date(2026, 11, 20), date(2027, 2, 10))
+    assert sent == {date(2026, 12, 1): 1, date(2026, 12, 24): 1, date(2027, 1, 14): 1}
+    keys = set(OutboxMessage.objects.values_list("dedupe_key", flat=True))
+    assert keys == {
+        f"members:renewal:{membership.pk}:2026-12-31:{offset}" for offset in (-30, -7, 14)
+    }
+    with at(2027, 2, 11):
+        assert deliver_outbox() == 3
+    assert {tuple(m.to) for m in mail.outbox} == {("renew@example.org",)}
+    # Running a day again sends nothing twice.
+    with at(2026, 12, 24, hour=20):
+        assert services.send_renewal_reminders() == 0
+
+
+def test_reminders_stop_once_renewed():
+    membership = _member_ending(date(2026, 12, 31))
+    _run_reminders_daily(date(2026, 11, 30), date(2026, 12, 2))
+    with at(2026, 12, 5):
+        services.renew_membership(user=membership.user)
+    sent = _run_reminders_daily(date(2026, 12, 3), date(2027, 1, 31))
+    assert sent == {}
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_reminders_skip_pending_rejected_cancelled_and_lapsed_people():
+    _member_ending(date(2026, 12, 31), status=Membership.Status.LAPSED)
+    factories.applicant()
+    cancelled = _member_ending(date(2026, 12, 31))
+    services.withdraw_consent(user=cancelled.user)
+    sent = _run_reminders_daily(date(2026, 11, 25), date(2027, 1, 20))
+    assert sent == {}
+
+
+def test_a_job_that_missed_days_sends_only_the_latest_due_reminder():
+    _member_ending(date(2026, 12, 31))
+    with at(2026, 12, 26):  # -30 was due on 1 December, -7 on the 24th
+        assert services.send_renewal_reminders() == 1
+    assert OutboxMessage.objects.get().dedupe_key.endswith(":-7")
+
+
+def test_renewal_extends_by_a_period_from_the_old_end_date():
+    membership = _member_ending(date(2026, 12, 31))
+    with at(2026, 9, 1):
+        with pytest.raises(ValidationError):  # too early: outside the renewal window
+            services.renew_membership(user=membership.user)
+    with at(2026, 12, 1):
+        services.renew_membership(user=membership.user)
+    membership.refresh_from_db()
+    assert (membership.period_start, membership.period_end) == (
+        date(2027, 1, 1),
+        date(2027, 12, 31),
+    )
+    assert membership.status == Membership.Status.ACTIVE
+
+
+def test_renewal_in_grace_makes_the_membership_active_again():
+    membership = _member_ending(date(2026, 12, 31))
+    with at(2027, 1, 10):
+        services.update_membership_statuses()
+        services.renew_membership(user=membership.user)
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.period_end == date(2027, 12, 31)
+
+
+def test_lapsed_membership_cannot_be_renewed_but_can_apply_again():
+    membership = _member_ending(date(2025, 12, 31), status=Membership.Status.LAPSED)
+    with at(2026, 12, 1), pytest.raises(ValidationError):
+        services.renew_membership(user=membership.user)
+    assert services.can_apply(membership)
+
+
+def test_imported_member_without_consent_must_consent_to_renew():
+    membership = _member_ending(date(2026, 12, 31))
+    Consent.objects.filter(user=membership.user).delete()
+    with at(2026, 12, 1):
+        with pytest.raises(ValidationError):
+            services.renew_membership(user=membership.user)
+        services.renew_membership(user=membership.user, consent=True)
+    assert Consent.objects.filter(user=membership.user, withdrawn_at__isnull=True).exists()
+
+
+def test_withdrawing_consent_deletes_the_profile_and_cancels_the_membership():
+    user = factories.active_member()
+    services.withdraw_consent(user=user)
+    assert not Profile.objects.filter(user=user).exists()
+    user.membership.refresh_from_db()
+    assert user.membership.status == Membership.Status.CANCELLED
+    consent = Consent.objects.get(user=user)
+    assert consent.withdrawn_at is not None
+    assert AuditEvent.objects.filter(action="consent.withdrawn", subject=user).count() == 1
