@@ -22,6 +22,11 @@ BEAT_SCHEDULE = [
     ("casework-retention", "casework.tasks.anonymise_expired_cases", crontab(hour=2, minute=30)),
     # Survey invitations and reminders; hourly so an edition opening at 09:00 invites by 10:00.
     ("survey-mailings", "surveys.tasks.send_survey_mailings", crontab(minute=5)),
+    # Membership lifecycle (active → grace → lapsed) just after midnight Oslo time, so the
+    # reminder run below sees today's statuses.
+    ("membership-statuses", "members.tasks.update_membership_statuses", crontab(hour=0, minute=15)),
+    # Renewal reminders in the morning, when people read email; each goes once (dedupe key).
+    ("membership-reminders", "members.tasks.send_renewal_reminders", crontab(hour=8, minute=0)),
 ]
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE
