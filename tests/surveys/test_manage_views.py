@@ -1,0 +1,202 @@
+"""The admin's side: copy last year's edition, edit while draft, preview, schedule, open,
+close, and the response-rate dashboard."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditEvent
+from members import factories
+from surveys import services
+from surveys.models import Draft, Edition, Participation, Question, Response
+
+from .conftest import activate, page_data
+from .test_services import fill_draft
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, **kwargs):
+    return reverse(f"surveys:{name}", kwargs=kwargs)
+
+
+@pytest.fixture
+def admin(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_admin_copies_last_years_edition(admin, edition):
+    listing = admin.get(url("manage-edition-list"))
+    assert listing.status_code == 200
+    response = admin.post(url("manage-edition-list"), {"year": 2027})
+    assert response["Location"] == url("manage-edition", year=2027)
+    copy = Edition.objects.get(year=2027)
+    assert copy.copied_from == edition and copy.status == "draft"
+    assert copy.questions.count() == edition.questions.count()
+    again = admin.post(url("manage-edition-list"), {"year": 2027})
+    assert again.status_code == 200
+    assert Edition.objects.count() == 2
+    assert AuditEvent.objects.filter(action="survey.edition_copied").count() == 1
+
+
+def test_admin_edits_a_draft_question_and_its_labels(admin, draft_edition):
+    question = draft_edition.questions.get(key="union_member")
+    target = url("manage-question", year=2027, pk=question.pk)
+    form = admin.get(target)
+    assert form.status_code == 200
+    response = admin.post(
+        target,
+        {
+            "text_nb": "Er du fagorganisert?",
+            "text_en": "Are you in a union?",
+            "help_nb": "",
+            "help_en": "",
+            "required": "on",
+            "show_if_key": "",
+            "show_if_codes": "",
+            "choice_yes_nb": "Ja, det er jeg",
+            "choice_yes_en": "Yes",
+            "choice_no_nb": "Nei",
+            "choice_no_en": "No",
+        },
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.text_nb == "Er du fagorganisert?" and question.required
+    assert question.choices.get(code="yes").label_nb == "Ja, det er jeg"
+
+
+def test_open_edition_cannot_be_edited_and_the_page_says_why(admin, edition):
+    question = edition.questions.get(key="union_member")
+    target = url("manage-question", year=2026, pk=question.pk)
+    page = admin.get(target).content.decode()
+    assert "locked" in page or "låst" in page
+    response = admin.post(target, {"text_nb": "Endret", "choice_yes_nb": "x", "choice_no_nb": "y"})
+    assert response.status_code == 200
+    assert "locked" in response.content.decode() or "låst" in response.content.decode()
+    question.refresh_from_db()
+    assert question.text_nb != "Endret"
+    deleted = admin.post(target, {"action": "delete"}, follow=True)
+    assert deleted.status_code == 200
+    assert Question.objects.filter(pk=question.pk).exists()
+
+
+def test_admin_schedules_in_norwegian_time_and_opens(admin, draft_edition):
+    target = url("manage-edition", year=2027)
+    response = admin.post(
+        target,
+        {
+            "opens_at": "2027-03-01T09:00",
+            "closes_at": "2027-03-31T23:59",
+            "reminder_days_after_open": "7, 14",
+            "reminder_days_before_close": "2",
+        },
+    )
+    assert response.status_code == 302
+    draft_edition.refresh_from_db()
+    assert draft_edition.opens_at == datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))
+    assert draft_edition.opens_at.astimezone(ZoneInfo("UTC")).hour == 8
+    assert draft_edition.reminder_days_after_open == [7, 14]
+    admin.post(url("manage-edition-status", year=2027, action="open"))
+    draft_edition.refresh_from_db()
+    assert draft_edition.status == "open"
+    # Not open yet (March 2027): nobody invited.
+    assert not Participation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"opens_at": "2027-03-31T09:00", "closes_at": "2027-03-01T09:00"},
+        {"opens_at": "tomorrow", "closes_at": "2027-03-01T09:00"},
+        {
+            "opens_at": "2027-03-01T09:00",
+            "closes_at": "2027-03-31T09:00",
+            "reminder_days_after_open": "seven",
+        },
+        {
+            "opens_at": "2027-03-01T09:00",
+            "closes_at": "2027-03-31T09:00",
+            "reminder_days_after_open": "-1, 900",
+        },
+    ],
+)
+def test_bad_schedule_is_refused_with_a_message(admin, draft_edition, data):
+    response = admin.post(url("manage-edition", year=2027), data)
+    assert response.status_code == 200
+    draft_edition.refresh_from_db()
+    assert draft_edition.opens_at is None
+
+
+def test_opening_without_dates_says_why(admin, draft_edition):
+    response = admin.post(url("manage-edition-status", year=2027, action="open"), follow=True)
+    assert "dates" in response.content.decode() or "datoene" in response.content.decode()
+    draft_edition.refresh_from_db()
+    assert draft_edition.status == "draft"
+    assert admin.post(url("manage-edition-status", year=2027, action="burn")).status_code == 404
+
+
+def test_opening_now_invites_active_members(admin, draft_edition, member):
+    activate(member)
+    now = timezone.now()
+    services.schedule_edition(
+        actor=None,
+        edition=draft_edition,
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=20),
+        reminder_days_after_open=[7],
+        reminder_days_before_close=[],
+    )
+    admin.post(url("manage-edition-status", year=2027, action="open"))
+    assert Participation.objects.get(member=member).invited_at is not None
+
+
+def test_admin_closes_an_edition_and_drafts_go(admin, edition, active_member):
+    fill_draft(active_member, edition)
+    admin.post(url("manage-edition-status", year=2026, action="close"))
+    edition.refresh_from_db()
+    assert edition.status == "closed"
+    assert not Draft.objects.exists()
+
+
+def test_preview_shows_the_member_pages_and_stores_a_test_response(
+    admin, admin_user, draft_edition
+):
+    start = admin.get(url("preview-start", year=2027))
+    assert "Preview" in start.content.decode() or "Forhåndsvisning" in start.content.decode()
+    admin.post(url("preview-start", year=2027), {"consent": "on"})
+    assert not Participation.objects.exists()
+    page = admin.get(url("preview-page", year=2027, number=1))
+    assert page.status_code == 200
+    assert "q_employer_sector" in page.content.decode()
+    questions = list(draft_edition.questions.filter(section__order=1))
+    admin.post(url("preview-page", year=2027, number=1), page_data(questions))
+    draft = Draft.objects.get(member=admin_user, is_preview=True)
+    draft.answers.update({"has_job_description": "no", "salary_annual": "declined"})
+    draft.save()
+    response = admin.post(url("preview-review", year=2027))
+    assert response["Location"] == url("preview-receipt", year=2027)
+    assert Response.objects.get().is_test
+    assert Response.objects.counted().count() == 0
+
+
+def test_dashboard_suppresses_small_groups(admin, edition):
+    for n in range(7):
+        user = factories.member_user(email=f"dash{n}@example.org")
+        # Six in Vestland (west), one in Oslo (east): the east count must not show.
+        activate(user, county="46" if n < 6 else "03")
+        fill_draft(user, edition)
+        services.submit_response(user=user, edition=edition)
+    html = admin.get(url("dashboard", year=2026)).content.decode()
+    table = html[html.index("<h2") :]
+    west = re.search(r"(Western Norway|Vestlandet)</th><td>([^<]+)</td>", table)
+    east = re.search(r"(Eastern Norway|Østlandet)</th><td>([^<]+)</td>", table)
+    assert west and east, table[:1500]
+    assert east.group(2) == ":"
+    assert west.group(2) == ":"  # secondary suppression: 7 - 6 would give the east away
+    assert "7" in html

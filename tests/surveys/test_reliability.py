@@ -1,0 +1,86 @@
+"""A submission survives the broker being down; the answering pages' query counts stay flat."""
+
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core.models import OutboxMessage
+from surveys.models import Response
+
+from ..core.test_outbox import dead_broker  # noqa: F401 - fixture
+from .conftest import page_data, start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.usefixtures("dead_broker")
+def test_submission_is_saved_with_redis_down(
+    client, active_member, edition, answer_everything, django_capture_on_commit_callbacks
+):
+    client.force_login(active_member)
+    start(client, edition)
+    answer_everything(client, edition)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("surveys:review", kwargs={"year": 2026}))
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert response["Location"] == reverse("surveys:receipt", kwargs={"year": 2026})
+    assert elapsed < 3.0
+    assert len(callbacks) == 1  # the receipt's publish was tried and failed quietly
+    assert Response.objects.count() == 1
+    receipt = OutboxMessage.objects.get(dedupe_key__contains=":receipt:")
+    assert receipt.status == OutboxMessage.Status.PENDING
+    assert mail.outbox == []
+
+
+def _queries(client, method, path, data=None):
+    with CaptureQueriesContext(connection) as context:
+        response = getattr(client, method)(path, data or {})
+    assert response.status_code in (200, 302)
+    return len(context)
+
+
+# About half are the framework's on every request (session, allauth's user sessions, roles and
+# permissions); ours: membership check, edition, participation, draft, and four for the
+# questionnaire (sections, questions, choices, Likert items).
+PAGE_GET_QUERIES = 21
+PAGE_POST_QUERIES = 23
+REVIEW_QUERIES = 21
+
+
+def test_answering_pages_query_count_does_not_grow_with_answers(
+    client, active_member, edition, answer_everything, django_assert_num_queries
+):
+    """Pinned with one page answered and with all pages answered (N and 3N+ answers)."""
+    client.force_login(active_member)
+    start(client, edition)
+    page_one = reverse("surveys:page", kwargs={"year": 2026, "number": 1})
+    page_six = reverse("surveys:page", kwargs={"year": 2026, "number": 6})
+    review = reverse("surveys:review", kwargs={"year": 2026})
+    questions = list(edition.questions.filter(section__order=6).prefetch_related("choices"))
+    six_data = page_data([q for q in questions if not q.show_if_key])
+
+    client.post(page_one, page_data(list(edition.questions.filter(section__order=1))))
+    few = (
+        _queries(client, "get", page_six),
+        _queries(client, "post", page_six, six_data),
+        _queries(client, "get", review),
+    )
+    answer_everything(client, edition)
+    many = (
+        _queries(client, "get", page_six),
+        _queries(client, "post", page_six, six_data),
+        _queries(client, "get", review),
+    )
+    assert few == many
+    with django_assert_num_queries(PAGE_GET_QUERIES):
+        client.get(page_six)
+    with django_assert_num_queries(PAGE_POST_QUERIES):
+        client.post(page_six, six_data)
+    with django_assert_num_queries(REVIEW_QUERIES):
+        client.get(review)
