@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import path, reverse
 
@@ -184,7 +185,16 @@ def _fail(request):
     raise RuntimeError(CANARY)
 
 
-urlpatterns = [path("test-only/fail/", _fail), *project_urlpatterns]
+@login_not_required
+def _forbid(request):
+    raise PermissionDenied(CANARY)
+
+
+urlpatterns = [
+    path("test-only/fail/", _fail),
+    path("test-only/forbidden/", _forbid),
+    *project_urlpatterns,
+]
 
 
 @pytest.mark.urls(__name__)
@@ -201,6 +211,24 @@ def test_server_error_page_shows_no_traceback(db):
     assert page.html_lang == "nb"
     assert page.skip_link["href"][1:] in page.ids
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.urls(__name__)
+def test_permission_denied_page_is_in_the_layout_without_internals(member_client):
+    response = member_client.get("/test-only/forbidden/")
+    assert response.status_code == 403
+    assert_portal_page(response)
+    assert CANARY not in response.content.decode()
+
+
+def test_foreign_host_gets_the_400_page_without_echoing_it(client, db):
+    response = client.get(reverse("core:home"), headers={"host": "evil.example"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "evil.example" not in body
+    page = Page(body)
+    assert page.h1_count == 1
+    assert page.skip_link["href"][1:] in page.ids
 
 
 def test_csrf_failure_explains_what_to_do(db):

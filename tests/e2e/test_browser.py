@@ -64,6 +64,13 @@ def active_element(page, attribute):
     return page.evaluate(f"document.activeElement.getAttribute({attribute!r})")
 
 
+def focus_ring(page):
+    return page.evaluate(
+        "(({outlineStyle, outlineWidth}) => ({outlineStyle, outlineWidth}))"
+        "(getComputedStyle(document.activeElement))"
+    )
+
+
 def tab_until(page, predicate):
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
@@ -119,6 +126,7 @@ def test_first_tab_focuses_a_visible_skip_link_that_moves_focus_to_main(page, tr
     assert active_element(page, "href") == "#main"
     box = page.locator("a.skip-link").bounding_box()
     assert box["width"] > 50 and box["height"] > 20, "the focused skip link is not visible"
+    assert focus_ring(page) == {"outlineStyle": "solid", "outlineWidth": "3px"}
     screenshot(page, "skip-link-focused-nb")
 
     page.keyboard.press("Enter")
@@ -132,6 +140,7 @@ def test_keyboard_language_switch_turns_the_page_english(page, transactional_db)
     assert page.locator("h1").inner_text().strip() == "Logg inn"
 
     tab_until(page, "document.activeElement.getAttribute('lang') === 'en'")
+    assert focus_ring(page) == {"outlineStyle": "solid", "outlineWidth": "3px"}
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
