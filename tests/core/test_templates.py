@@ -117,17 +117,21 @@ def assert_portal_page(response, language="nb"):
 
 
 ANONYMOUS_PAGES = [
-    "core:home",
-    "account_login",
-    "account_signup",
-    "account_reset_password",
-    "account_email_verification_sent",
+    ("core:home", {}),
+    ("account_login", {}),
+    ("account_signup", {}),
+    ("account_reset_password", {}),
+    ("account_reset_password_done", {}),
+    ("account_email_verification_sent", {}),
+    # Wrong or expired links from emails: the page explains what to do.
+    ("account_confirm_email", {"key": "wrong-key"}),
+    ("account_reset_password_from_key", {"uidb36": "1", "key": "wrong-key"}),
 ]
 
 
-@pytest.mark.parametrize("url_name", ANONYMOUS_PAGES)
-def test_public_page_has_one_h1_landmarks_and_skip_link(client, db, url_name):
-    response = client.get(reverse(url_name))
+@pytest.mark.parametrize(("url_name", "kwargs"), ANONYMOUS_PAGES)
+def test_public_page_has_one_h1_landmarks_and_skip_link(client, db, url_name, kwargs):
+    response = client.get(reverse(url_name, kwargs=kwargs))
     assert response.status_code == 200
     assert_portal_page(response)
 
