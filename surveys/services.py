@@ -395,6 +395,20 @@ def submit_preview(*, user, edition, now=None):
     return response
 
 
+@transaction.atomic
+def import_response(*, edition, answers, submitted_at, strata, questionnaire=None):
+    """Store a response collected outside the portal (earlier editions), validated like a
+    member's. There is no participation: who answered was never recorded here."""
+    questionnaire = questionnaire or questionnaire_for(edition)
+    return _create_response(
+        edition=edition,
+        questionnaire=questionnaire,
+        answers=validated_answers(questionnaire, answers),
+        week=week_of(submitted_at),
+        strata={name: strata.get(name, "") for name in STRATA_FIELDS},
+    )
+
+
 def _create_response(*, edition, questionnaire, answers, week, strata, is_test=False):
     response = Response(edition=edition, submitted_week=week, is_test=is_test, **strata)
     response.full_clean()
