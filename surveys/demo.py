@@ -1,6 +1,6 @@
 """Demo data for the surveys app, called by manage.py seed_demo.
 
-The 2020–2022 editions with generated responses close to the published figures (2022:
+The 2020-2022 editions with generated responses close to the published figures (2022:
 n=168, 71 % union members, 49 % user representatives, mean salary about NOK 450,000, job
 descriptions more common each year), and an open edition of this year, copied from 2022,
 that the demo member can answer.
