@@ -248,9 +248,9 @@ def test_open_edition_locks_questions(admin_user, draft_edition):
         reminder_days_before_close=[2],
     )
     services.open_edition(actor=admin_user, edition=draft_edition)
-    with pytest.raises(ValidationError, match="låst|locked"):
+    with pytest.raises(ValidationError, match=r"låst|locked"):
         services.update_question(actor=admin_user, question=question, changes={"text_en": "x"})
-    with pytest.raises(ValidationError, match="låst|locked"):
+    with pytest.raises(ValidationError, match=r"låst|locked"):
         services.delete_question(actor=admin_user, question=question)
     question.refresh_from_db()
     assert question.text_en == "Are you unionised?"
