@@ -304,8 +304,9 @@ def _percent(part, whole, limit, dominated):
     return 100 * part / whole
 
 
-def protect_table(*, counts: Mapping, rows: Dimension, columns: Dimension | None = None,
-                  title="", limit=None) -> ProtectedTable:  # fmt: skip
+def protect_table(
+    *, counts: Mapping, rows: Dimension, columns: Dimension | None = None, title="", limit=None
+) -> ProtectedTable:
     """Protect counts by `rows` (and `columns`): keys are row codes, or (row, column) codes.
 
     Raises ValueError for a code outside the dimensions' categories: tables are predefined.

@@ -55,8 +55,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["pk", "created_by", "created_at", "committed_at", "created_count"]
     list_select_related = ["created_by"]
     readonly_fields = [
-        "created_by", "created_at", "committed_at", "created_count", "updated_count", "rows",
-    ]  # fmt: skip
+        "created_by",
+        "created_at",
+        "committed_at",
+        "created_count",
+        "updated_count",
+        "rows",
+    ]
     exclude = []
 
     def has_add_permission(self, request):

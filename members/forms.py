@@ -153,9 +153,12 @@ class MemberFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *Membership.Status.choices]
     )
     county = forms.ModelChoiceField(
-        label=_("County"), required=False, queryset=County.objects.order_by("name"),
-        empty_label=_("All"), to_field_name="code",
-    )  # fmt: skip
+        label=_("County"),
+        required=False,
+        queryset=County.objects.order_by("name"),
+        empty_label=_("All"),
+        to_field_name="code",
+    )
     employer_type = forms.ChoiceField(
         label=_("Employer type"), required=False, choices=[("", _("All")), *EmployerType.choices]
     )

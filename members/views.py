@@ -180,9 +180,11 @@ def application_decide(request, pk):
             return redirect("members:application-list")
     else:
         record_event(
-            actor=request.user, action="membership.viewed", target=membership,
+            actor=request.user,
+            action="membership.viewed",
+            target=membership,
             subject=membership.user,
-        )  # fmt: skip
+        )
     return render(
         request, "members/application_detail_admin.html", {"membership": membership, "form": form}
     )
@@ -323,9 +325,11 @@ def statistics_export(request, fmt):
     filename = f"membership-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     with transaction.atomic():
         record_event(
-            actor=request.user, action=f"statistics.export.{fmt}",
-            object_type="members.statistics", object_id=name,
-        )  # fmt: skip
+            actor=request.user,
+            action=f"statistics.export.{fmt}",
+            object_type="members.statistics",
+            object_id=name,
+        )
     if fmt == "csv":
         return disclosure.csv_response(tables, filename=filename)
     return disclosure.xlsx_response(tables, filename=filename)

@@ -222,9 +222,9 @@ def test_a_job_that_missed_days_sends_only_the_latest_due_reminder():
 
 def test_renewal_extends_by_a_period_from_the_old_end_date():
     membership = _member_ending(date(2026, 12, 31))
-    with at(2026, 9, 1):
-        with pytest.raises(ValidationError):  # too early: outside the renewal window
-            services.renew_membership(user=membership.user)
+    # Too early: outside the renewal window.
+    with at(2026, 9, 1), pytest.raises(ValidationError):
+        services.renew_membership(user=membership.user)
     with at(2026, 12, 1):
         services.renew_membership(user=membership.user)
     membership.refresh_from_db()

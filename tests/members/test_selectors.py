@@ -1,0 +1,61 @@
+import dataclasses
+
+from members import factories, selectors
+from members.models import Membership
+from members.regions import REGION_BY_COUNTY, Region
+
+
+def test_strata_are_short_stable_codes(db):
+    user = factories.active_member(
+        profile={"employer_type": "nav", "union_member": True, "user_representative": None}
+    )
+    assert selectors.breakdown_strata_for(user) == {
+        "region": "vest",
+        "county": "46",
+        "employer_type": "nav",
+        "field": "both",
+        "union_member": "yes",
+        "user_representative": "",
+        "contract_type": "permanent",
+    }
+
+
+def test_strata_are_empty_without_a_profile(member):
+    strata = selectors.breakdown_strata_for(member)
+    assert set(strata) == set(selectors.STRATA_KEYS) and set(strata.values()) == {""}
+
+
+def test_every_2024_county_has_a_region(db):
+    from members.models import County
+
+    assert set(County.objects.values_list("code", flat=True)) == set(REGION_BY_COUNTY)
+    assert set(REGION_BY_COUNTY.values()) == set(Region)
+
+
+def test_active_member_users_are_active_and_grace_only(db):
+    active = factories.active_member()
+    grace = factories.active_member(status=Membership.Status.GRACE)
+    factories.active_member(status=Membership.Status.LAPSED)
+    factories.applicant()
+    factories.member_user()
+    assert set(selectors.active_member_users()) == {active, grace}
+
+
+def test_member_summary_holds_no_salary_or_survey_data(db):
+    user = factories.active_member(user_kwargs={"first_name": "Kari", "last_name": "Nordmann"})
+    summary = selectors.member_summary_for(user)
+    assert summary.name == "Kari Nordmann"
+    assert summary.county == "Vestland" and summary.membership_status == "active"
+    assert {f.name for f in dataclasses.fields(summary)} == {
+        "name",
+        "county",
+        "employer_type",
+        "field",
+        "membership_status",
+        "membership_status_label",
+    }
+
+
+def test_member_summary_of_someone_who_never_applied(member):
+    summary = selectors.member_summary_for(member)
+    assert summary.membership_status == "" and summary.county == ""
