@@ -351,3 +351,6 @@ MEMBERSHIP_REMINDER_DAYS = tuple(
 # Version of the special-category consent text shown in the application; bump it when the
 # text changes, so the stored consents say which text each person agreed to.
 MEMBERSHIP_CONSENT_VERSION = env("MEMBERSHIP_CONSENT_VERSION", default="2026-1")
+# Days a lapsed member's or rejected applicant's profile is kept (for a late renewal or a
+# complaint) before the nightly job deletes it (GDPR storage limitation).
+MEMBERSHIP_PROFILE_RETENTION_DAYS = env.int("MEMBERSHIP_PROFILE_RETENTION_DAYS", default=365)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -308,3 +308,29 @@ def send_renewal_reminders(*, today=None):
             if _notify(membership.user, key=key) is not None:
                 sent += 1
     return sent
+
+
+@transaction.atomic
+def purge_expired_profiles(*, today=None):
+    """Delete the profiles of memberships lapsed or rejected longer ago than the retention
+    period. The membership row (status and dates) stays, so a later application knows the
+    person was a member. Idempotent. Returns the number of profiles deleted."""
+    today = today or _today()
+    cutoff = today - timedelta(days=settings.MEMBERSHIP_PROFILE_RETENTION_DAYS)
+    expired = Profile.objects.filter(
+        models.Q(
+            user__membership__status=Membership.Status.LAPSED,
+            user__membership__period_end__lt=cutoff
+            - timedelta(days=settings.MEMBERSHIP_GRACE_DAYS),
+        )
+        | models.Q(
+            user__membership__status=Membership.Status.REJECTED,
+            user__membership__decided_at__date__lt=cutoff,
+        )
+    ).select_related("user")
+    deleted = 0
+    for profile in expired:
+        record_event(actor=None, action="profile.purged", target=profile, subject=profile.user)
+        profile.delete()
+        deleted += 1
+    return deleted

@@ -5,8 +5,11 @@ from . import services
 
 @shared_task
 def update_membership_statuses():
-    """Nightly: active → grace → lapsed by the end dates. Idempotent."""
-    return services.update_membership_statuses()
+    """Nightly: active → grace → lapsed by the end dates, then the retention purge.
+    Idempotent."""
+    changed = services.update_membership_statuses()
+    purged = services.purge_expired_profiles()
+    return {"changed": changed, "purged": purged}
 
 
 @shared_task

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from core import disclosure
 from core.audit import record_event
 
-from . import access, importing, selectors, services, statistics
+from . import access, importing, reports, selectors, services
 from .forms import (
     ApplicationForm,
     DecisionForm,
@@ -45,7 +46,8 @@ def _form_errors_from(form, exc):
 
 @login_not_required
 def privacy(request):
-    return render(request, "members/privacy_detail.html")
+    context = {"retention_days": settings.MEMBERSHIP_PROFILE_RETENTION_DAYS}
+    return render(request, "members/privacy_detail.html", context)
 
 
 @never_cache
@@ -283,9 +285,9 @@ def _table_request(request):
     """(rows, columns) from the query string; None when a dimension is unknown (G1)."""
     rows = request.GET.get("rows", "")
     columns = request.GET.get("columns", "") or None
-    if rows not in statistics.DIMENSION_KEYS:
+    if rows not in reports.DIMENSION_KEYS:
         return None
-    if columns is not None and (columns not in statistics.DIMENSION_KEYS or columns == rows):
+    if columns is not None and (columns not in reports.DIMENSION_KEYS or columns == rows):
         return None
     return rows, columns
 
@@ -298,11 +300,11 @@ def statistics_page(request):
         spec = _table_request(request)
         if spec is None:
             return HttpResponseBadRequest(_("Unknown table."))
-        cross = statistics.membership_table(*spec)
+        cross = reports.membership_table(*spec)
     context = {
-        "tables": [statistics.membership_table(key) for key in statistics.DIMENSION_KEYS],
+        "tables": [reports.membership_table(key) for key in reports.DIMENSION_KEYS],
         "cross": cross,
-        "dimensions": statistics.dimension_choices(),
+        "dimensions": reports.dimension_choices(),
         "selected_rows": request.GET.get("rows", ""),
         "selected_columns": request.GET.get("columns", ""),
         "legend": disclosure.legend(),
@@ -314,13 +316,13 @@ def statistics_page(request):
 @permission_required(STATISTICS, raise_exception=True)
 def statistics_export(request, fmt):
     if request.GET.get("rows") == "all":
-        tables = [statistics.membership_table(key) for key in statistics.DIMENSION_KEYS]
+        tables = [reports.membership_table(key) for key in reports.DIMENSION_KEYS]
         name = "all"
     else:
         spec = _table_request(request)
         if spec is None:
             return HttpResponseBadRequest(_("Unknown table."))
-        tables = [statistics.membership_table(*spec)]
+        tables = [reports.membership_table(*spec)]
         name = "-".join(key for key in spec if key)
     filename = f"membership-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     with transaction.atomic():

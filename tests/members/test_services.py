@@ -271,3 +271,24 @@ def test_withdrawing_consent_deletes_the_profile_and_cancels_the_membership():
     consent = Consent.objects.get(user=user)
     assert consent.withdrawn_at is not None
     assert AuditEvent.objects.filter(action="consent.withdrawn", subject=user).count() == 1
+
+
+def test_profiles_of_lapsed_and_rejected_people_are_purged_after_the_retention_period(
+    admin_user,
+):
+    lapsed = _member_ending(date(2025, 12, 31))
+    renewed = _member_ending(date(2026, 12, 31))
+    rejected = factories.applicant().membership
+    with at(2026, 1, 10):
+        services.reject_membership(membership=rejected, actor=admin_user, reason="No")
+    with at(2026, 2, 1):
+        services.update_membership_statuses()
+    with at(2027, 1, 9):
+        assert services.purge_expired_profiles() == 0
+    with at(2027, 1, 11):
+        assert services.purge_expired_profiles() == 1  # the rejected applicant
+    with at(2027, 1, 31):
+        assert services.purge_expired_profiles() == 1  # the lapsed member
+        assert services.purge_expired_profiles() == 0
+    assert list(Profile.objects.values_list("user_id", flat=True)) == [renewed.user_id]
+    assert Membership.objects.get(pk=lapsed.pk).status == Membership.Status.LAPSED

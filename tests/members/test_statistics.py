@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from core.models import AuditEvent
-from members import statistics
+from members import reports
 from members.models import ContractType, EmployerType, Field, Membership, Municipality, Profile
 from tests.core.test_disclosure import published_two_way, recoverable_cells
 
@@ -110,7 +110,7 @@ def test_unknown_dimensions_are_refused_with_400(admin_client_mfa, query):
 def test_page_shows_every_table_and_the_legend(admin_client_mfa):
     bulk_members(30)
     response = admin_client_mfa.get(STATS)
-    assert len(response.context["tables"]) == len(statistics.DIMENSION_KEYS)
+    assert len(response.context["tables"]) == len(reports.DIMENSION_KEYS)
     assert ":" in response.context["legend"]
 
 
@@ -145,7 +145,7 @@ def test_xlsx_export_holds_only_protected_aggregates_and_is_audited(admin_client
 def test_a_county_with_two_members_is_not_published(admin_client_mfa, db):
     bulk_members(30, county_codes={"46"}, prefix="vest", status="active")
     bulk_members(2, county_codes={"56"}, prefix="finnmark", status="active")
-    table = statistics.membership_table("county")
+    table = reports.membership_table("county")
     by_code = {row.code: row.cells[0] for row in table.body}
     assert by_code["56"].suppressed
     assert table.total.count is not None
@@ -153,7 +153,7 @@ def test_a_county_with_two_members_is_not_published(admin_client_mfa, db):
     assert sum(cell.suppressed for cell in by_code.values()) >= 2
 
 
-TABLE_SPECS = [(key, None) for key in statistics.DIMENSION_KEYS] + [
+TABLE_SPECS = [(key, None) for key in reports.DIMENSION_KEYS] + [
     ("county", "employer_type"),
     ("employer_type", "field"),
     ("county", "union_member"),
@@ -174,7 +174,7 @@ def test_no_published_cell_is_small_or_recoverable_over_random_member_sets(db, s
     get_user_model().objects.all().delete()
     bulk_members(size, random.Random(seed))
     for rows, columns in TABLE_SPECS:
-        table = statistics.membership_table(rows, columns)
+        table = reports.membership_table(rows, columns)
         if columns is None:
             published = [row.cells[0].count for row in table.body] + [table.total.count]
             hidden = {i for i, v in enumerate(published) if v is None}
