@@ -266,6 +266,8 @@ class Participation(models.Model):
     consent_version = models.CharField(max_length=20, blank=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     legal_basis = models.CharField(max_length=60, blank=True)
+    # The member withdrew before submitting: the draft is gone and no more reminders.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

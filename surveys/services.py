@@ -277,6 +277,7 @@ def record_consent(*, user, edition, now=None):
     )
     if participation.submitted_at:
         return participation
+    participation.withdrawn_at = None
     if not participation.consent_version:
         participation.consent_version = CONSENT_VERSION
         participation.consented_at = now
@@ -285,6 +286,24 @@ def record_consent(*, user, edition, now=None):
     participation.full_clean()
     participation.save()
     Draft.objects.get_or_create(member=user, edition=edition, is_preview=False)
+    return participation
+
+
+@transaction.atomic
+def withdraw_participation(*, user, edition, now=None):
+    """Withdraw consent before submitting: the draft is deleted and reminders stop. After
+    submission there is nothing to withdraw: the response cannot be found again."""
+    participation = (
+        Participation.objects.select_for_update().filter(member=user, edition=edition).first()
+    )
+    if participation is None or participation.submitted_at:
+        raise ValidationError(_("There is nothing to withdraw."))
+    Draft.objects.filter(member=user, edition=edition, is_preview=False).delete()
+    participation.consent_version = ""
+    participation.consented_at = None
+    participation.withdrawn_at = now or timezone.now()
+    participation.save(update_fields=["consent_version", "consented_at", "withdrawn_at"])
+    record_event(actor=user, action="survey.withdrawn", target=edition, subject=user)
     return participation
 
 
@@ -491,6 +510,7 @@ def send_due_reminders(*, edition, now=None):
         .filter(
             edition=edition,
             submitted_at__isnull=True,
+            withdrawn_at__isnull=True,
             invited_at__isnull=False,
             member__in=active,
         )

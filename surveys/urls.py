@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:year>/page/<int:number>/", views.page, name="page"),
     path("<int:year>/review/", views.review, name="review"),
     path("<int:year>/receipt/", views.receipt, name="receipt"),
+    path("<int:year>/withdraw/", views.withdraw, name="withdraw"),
     path("manage/", views.manage_edition_list, name="manage-edition-list"),
     path("manage/<int:year>/", views.manage_edition, name="manage-edition"),
     path(

@@ -134,6 +134,22 @@ def start(request, year, preview=False):
     )
 
 
+@require_POST
+def withdraw(request, year):
+    flow = _member_flow(request, year)
+    if flow is None:
+        return _closed(request)
+    try:
+        services.withdraw_participation(user=request.user, edition=flow.edition)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, _("You have withdrawn. Your saved answers are deleted; no more reminders.")
+        )
+    return redirect("surveys:edition-list")
+
+
 @require_http_methods(["GET", "POST"])
 def page(request, year, number, preview=False):
     flow = _flow(request, year, preview)

@@ -1,6 +1,6 @@
 """Answering page timings for the release note (run with -m slow -s to see the figures):
 
-    .venv/bin/pytest tests/surveys/test_performance.py -m slow -s -q
+.venv/bin/pytest tests/surveys/test_performance.py -m slow -s -q
 """
 
 import statistics

@@ -184,3 +184,54 @@ def test_salary_page_has_unit_and_prefer_not_to_say(client, active_member, editi
     html = client.get(url("page", edition, number=5)).content.decode()
     assert "NOK" in html
     assert "q_salary_annual__declined" in html
+
+
+def test_member_withdraws_before_submitting_and_is_not_reminded(
+    client, active_member, edition, deliver_outbox
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from surveys import services
+
+    client.force_login(active_member)
+    start(client, edition)
+    services.invite_members(edition=edition)
+    client.post(url("page", edition, number=1), {"action": "later", "q_employer_sector": "nav"})
+    response = client.post(url("withdraw", edition), follow=True)
+    assert response.status_code == 200
+    assert not Draft.objects.filter(member=active_member).exists()
+    participation = Participation.objects.get(member=active_member)
+    assert participation.withdrawn_at and not participation.consent_version
+    with time_machine.travel(edition.opens_at + timedelta(days=8), tick=False):
+        assert services.send_due_reminders(edition=edition) == 0
+    # Changing their mind again is allowed: consent is recorded anew.
+    start(client, edition)
+    participation.refresh_from_db()
+    assert participation.consent_version and participation.withdrawn_at is None
+
+
+def test_withdrawing_after_submission_changes_nothing(
+    client, active_member, edition, answer_everything
+):
+    client.force_login(active_member)
+    start(client, edition)
+    answer_everything(client, edition)
+    client.post(url("review", edition))
+    response = client.post(url("withdraw", edition), follow=True)
+    assert response.status_code == 200
+    assert Response.objects.count() == 1
+    assert Participation.objects.get(member=active_member).submitted_at is not None
+
+
+def test_next_with_an_answer_that_reveals_questions_stays_on_the_page(
+    client, active_member, edition
+):
+    client.force_login(active_member)
+    start(client, edition)
+    response = client.post(
+        url("page", edition, number=2), {"action": "next", "q_has_job_description": "yes"}
+    )
+    assert response["Location"] == url("page", edition, number=2)
+    assert "q_job_description_fits" in client.get(response["Location"]).content.decode()

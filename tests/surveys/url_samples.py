@@ -4,6 +4,7 @@ SAMPLE_KWARGS = {
     "surveys:page": {"year": 2026, "number": 1},
     "surveys:review": {"year": 2026},
     "surveys:receipt": {"year": 2026},
+    "surveys:withdraw": {"year": 2026},
     "surveys:manage-edition-list": {},
     "surveys:manage-edition": {"year": 2026},
     "surveys:manage-edition-status": {"year": 2026, "action": "open"},
