@@ -1,8 +1,10 @@
 """Reads for the survey pages: render-ready, with a fixed number of queries."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from .answering import is_visible
@@ -71,10 +73,11 @@ def editions_for_admin():
     )
 
 
-def response_rate_for(edition, now=None):
-    """Invited, started and submitted for the dashboard. Counts of people, not answers."""
-    now = now or timezone.now()
-    totals = Participation.objects.filter(edition=edition).aggregate(
+def response_rate_for(edition):
+    """Invited, started and submitted, in total and week by week (cumulative), for the
+    dashboard. Counts of people, not answers."""
+    participations = Participation.objects.filter(edition=edition)
+    totals = participations.aggregate(
         invited=Count("pk", filter=Q(invited_at__isnull=False)),
         started=Count("pk", filter=Q(started_at__isnull=False)),
         submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
@@ -82,14 +85,33 @@ def response_rate_for(edition, now=None):
     counted = Response.objects.counted().filter(edition=edition)
     # Historical editions were imported without participation records.
     totals["responses"] = counted.count()
-    weekly = list(
-        counted.values("submitted_week").annotate(n=Count("pk")).order_by("submitted_week")
-    )
-    running = 0
-    for row in weekly:
-        running += row["n"]
-        row["cumulative"] = running
+    per_week = defaultdict(lambda: dict.fromkeys(RATE_EVENTS, 0))
+    oslo = timezone.get_default_timezone()
+    for event in RATE_EVENTS:
+        rows = (
+            participations.filter(**{f"{event}_at__isnull": False})
+            .annotate(week=TruncWeek(f"{event}_at", tzinfo=oslo))
+            .values("week")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            per_week[_as_date(row["week"])][event] += row["n"]
+    if not totals["submitted"]:
+        for row in counted.values("submitted_week").annotate(n=Count("pk")):
+            per_week[row["submitted_week"]]["submitted"] += row["n"]
+    weekly, running = [], dict.fromkeys(RATE_EVENTS, 0)
+    for week in sorted(per_week):
+        for event in RATE_EVENTS:
+            running[event] += per_week[week][event]
+        weekly.append({"week": week, **running})
     return {"totals": totals, "weekly": weekly}
+
+
+RATE_EVENTS = ("invited", "started", "submitted")
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, "date") else value
 
 
 def responses_by(edition, dimension):

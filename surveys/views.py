@@ -403,7 +403,10 @@ def dashboard(request, year):
     edition = access.get_managed_edition_for(request.user, year)
     rate = selectors.response_rate_for(edition)
     totals = {name: _counted(value) for name, value in rate["totals"].items()}
-    weekly = [{**row, "shown": _counted(row["cumulative"])} for row in rate["weekly"]]
+    weekly = [
+        {"week": row["week"], **{event: _counted(row[event]) for event in selectors.RATE_EVENTS}}
+        for row in rate["weekly"]
+    ]
     dimensions = [
         _dimension("region", _("Region"), Region.choices),
         _dimension("employer_type", _("Employer type"), EmployerType.choices),

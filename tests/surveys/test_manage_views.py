@@ -202,3 +202,37 @@ def test_dashboard_suppresses_small_groups(admin, edition):
     assert east.group(2) == ":"
     assert west.group(2) == ":"  # secondary suppression: 7 - 6 would give the east away
     assert "7" in html
+
+
+def test_response_rate_over_time_counts_people_week_by_week(admin_user, people_six):
+    import time_machine
+
+    from surveys.selectors import response_rate_for
+
+    edition = people_six["edition"]
+    monday = edition.opens_at
+    with time_machine.travel(monday, tick=False):
+        services.invite_members(edition=edition)
+    with time_machine.travel(monday + timedelta(days=8), tick=False):
+        for user in people_six["users"]:
+            fill_draft(user, edition)
+            services.submit_response(user=user, edition=edition)
+    rate = response_rate_for(edition)
+    assert rate["totals"] == {"invited": 6, "started": 6, "submitted": 6, "responses": 6}
+    first, second = rate["weekly"]
+    assert (first["invited"], first["started"], first["submitted"]) == (6, 0, 0)
+    assert (second["invited"], second["started"], second["submitted"]) == (6, 6, 6)
+    assert (second["week"] - first["week"]).days == 7
+
+
+@pytest.fixture
+def people_six(db):
+    from surveys import questionnaire
+
+    # A Monday at noon in Oslo, so both events fall in clean weeks.
+    opens = datetime(2026, 3, 2, 12, 0, tzinfo=ZoneInfo("Europe/Oslo"))
+    edition = questionnaire.build_edition(
+        year=2025, status="open", opens_at=opens, closes_at=opens + timedelta(days=30)
+    )
+    users = [activate(factories.member_user(email=f"six{n}@example.org")) for n in range(6)]
+    return {"edition": edition, "users": users}
