@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
@@ -68,11 +68,12 @@ class Case(models.Model):
         VISIT = "visit", _("Visit")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        OPEN = "open", _("Open")
-        WAITING = "waiting", _("Waiting for member")
-        RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        # A context, so the case workflow's words are ours, not another app's "Closed".
+        NEW = "new", pgettext_lazy("case status", "New")
+        OPEN = "open", pgettext_lazy("case status", "Open")
+        WAITING = "waiting", pgettext_lazy("case status", "Waiting for member")
+        RESOLVED = "resolved", pgettext_lazy("case status", "Resolved")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
     class Priority(models.IntegerChoices):
         LOW = 1, _("Low")

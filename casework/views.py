@@ -129,8 +129,12 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
-    filters = QueueFilterForm(request.GET or None)
-    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    # Without a choice the queue shows the cases still to be worked.
+    filters = QueueFilterForm(request.GET or None, initial={"status": "active"})
+    if not filters.is_bound:
+        cleaned = {"status": "active"}
+    else:
+        cleaned = filters.cleaned_data if filters.is_valid() else {}
     cases = selectors.queue_cases(request.user, filters=cleaned)
     page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -316,7 +320,7 @@ statistics_required = permission_required("members.view_statistics", raise_excep
 def _statistics_tables(request):
     """The fixed tables for the chosen period/year/breakdown, or None for a bad choice."""
     years = stats.years()
-    form = StatisticsForm(request.GET or None, years=years)
+    form = StatisticsForm(request.GET or None, years=years, initial={"year": years[-1]})
     if form.is_bound and not form.is_valid():
         return form, None
     data = form.cleaned_data if form.is_bound else {}
