@@ -153,6 +153,36 @@ def test_redis_visibility_timeout_outlasts_every_countdown_and_task(tmp_path):
     assert observed["time_limit"] > 0
 
 
+APP_PACKAGES = ("erfaring", "core", "members", "surveys", "casework")
+
+
+def delayed_task_arguments():
+    """Every `countdown=` or `eta=` argument in our code, as (file:line, keyword, value)."""
+    for package in APP_PACKAGES:
+        for path in sorted((BASE_DIR / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
+                    if keyword.arg in {"countdown", "eta"}:
+                        where = f"{path.relative_to(BASE_DIR)}:{node.lineno}"
+                        yield where, keyword.arg, keyword.value
+
+
+def test_no_task_waits_in_the_broker_longer_than_the_visibility_timeout():
+    # Longer delays are redelivered by Redis while still waiting; reminders use the database
+    # schedule instead. A countdown is either a small literal or core.outbox.retry_delay().
+    visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    for where, keyword, value in delayed_task_arguments():
+        assert keyword == "countdown", f"{where}: no eta=, schedule reminders in the database"
+        if isinstance(value, ast.Constant):
+            assert value.value < visibility_timeout, where
+        else:
+            called = value.func if isinstance(value, ast.Call) else None
+            name = getattr(called, "attr", getattr(called, "id", None))
+            assert name == "retry_delay", f"{where}: countdown must be bounded"
+
+
 # --- HTTP under production settings ---------------------------------------------------------
 
 # Runs in a production subprocess against a throw-away SQLite database: prepares what a
