@@ -13,6 +13,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: run test lint messages demo-code install prepare
 
 run: prepare
+	@echo "Portal: http://127.0.0.1:$(PORT)  (demo logins in README.md; Ctrl-C stops all)"
 	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 prepare: install
