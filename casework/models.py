@@ -199,6 +199,11 @@ class Case(models.Model):
         return self.anonymised_at is not None
 
     @property
+    def status_badge(self):
+        """The Bootstrap colour of the status badge (the label is always shown beside it)."""
+        return STATUS_BADGES[self.status]
+
+    @property
     def allowed_statuses(self):
         return self.TRANSITIONS[self.status]
 
@@ -207,6 +212,15 @@ class Case(models.Model):
         if self.member_id:
             return self.member.get_full_name() or self.member.email
         return self.contact_name or "-"
+
+
+STATUS_BADGES = {
+    Case.Status.NEW: "primary",
+    Case.Status.OPEN: "info",
+    Case.Status.WAITING: "warning",
+    Case.Status.RESOLVED: "success",
+    Case.Status.CLOSED: "secondary",
+}
 
 
 class CaseCounter(models.Model):

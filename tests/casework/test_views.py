@@ -358,3 +358,19 @@ def test_user_text_is_escaped(advisor_client, member):
     ).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_my_cases_query_count_is_flat(member_client, member, django_assert_num_queries):
+    url = reverse("casework:my-case-list")
+    member_client.get(url)
+    CaseFactory.create_batch(3, member=member)
+    with django_assert_num_queries(MY_CASES_QUERIES):
+        member_client.get(url)
+    CaseFactory.create_batch(6, member=member)
+    with django_assert_num_queries(MY_CASES_QUERIES):
+        response = member_client.get(url)
+    assert len(response.context["cases"]) == 9
+
+
+# Framework (session, user, user session, roles, session save) plus the cases and their topics.
+MY_CASES_QUERIES = 15

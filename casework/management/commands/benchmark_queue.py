@@ -29,6 +29,8 @@ from members import factories
 
 BENCH_ADVISOR = "bench.advisor@example.org"
 VARIANTS = [
+    # The floor: a casework page with no cases on it, through the same middleware.
+    ("baseline", None),
     ("default", {}),
     ("overdue", {"overdue": "on"}),
     ("topic+sort", {"topic": "TOPIC", "sort": "priority"}),
@@ -52,14 +54,16 @@ class Command(BaseCommand):
             self._generate(missing, advisor, colleagues)
         client = Client()
         client.force_login(advisor)
-        url = reverse("casework:queue")
+        queue_url = reverse("casework:queue")
+        baseline_url = reverse("casework:my-case-list")
         topic = str(Topic.objects.get(code="stigma").pk)
         self.stdout.write(
             f"{connection.vendor}, {Case.objects.count()} cases, "
             f"{Case.objects.filter(assignee=advisor).count()} assigned to the advisor"
         )
         for name, params in VARIANTS:
-            params = {k: topic if v == "TOPIC" else v for k, v in params.items()}
+            url = queue_url if params is not None else baseline_url
+            params = {k: topic if v == "TOPIC" else v for k, v in (params or {}).items()}
             client.get(url, params)  # warm up: session row, caches
             timings = []
             for _ in range(runs):
