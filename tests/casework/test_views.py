@@ -374,3 +374,27 @@ def test_my_cases_query_count_is_flat(member_client, member, django_assert_num_q
 
 # Framework (session, user, user session, roles, session save) plus the cases and their topics.
 MY_CASES_QUERIES = 15
+
+
+def test_member_reply_cannot_become_a_note_or_change_the_case(
+    member_client, member, assigned_case, other_advisor
+):
+    member_client.post(
+        reverse("casework:my-case-reply", kwargs={"pk": assigned_case.pk}),
+        {
+            "body": "Mitt svar",
+            "kind": "internal_note",
+            "status": "closed",
+            "assignee": other_advisor.pk,
+            "restricted": "on",
+        },
+    )
+    message = assigned_case.messages.get()
+    assert (message.kind, message.sender, message.author) == ("reply", "member", member)
+    assigned_case.refresh_from_db()
+    assert (assigned_case.status, assigned_case.assignee, assigned_case.restricted) == (
+        Case.Status.OPEN,
+        assigned_case.assignee,
+        False,
+    )
+    assert assigned_case.assignee != other_advisor
