@@ -46,3 +46,12 @@ def get_managed_question_for(user, edition, pk):
     if question is None:
         raise Http404
     return question
+
+
+def get_managed_section_for(user, edition, pk):
+    if not user.has_perm(MANAGE_PERMISSION):
+        raise PermissionDenied
+    section = edition.sections.select_related("edition").filter(pk=pk).first()
+    if section is None:
+        raise Http404
+    return section

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -123,3 +125,60 @@ class QuestionForm(forms.ModelForm):
             )
             for choice in self.instance.choices.all()
         }
+
+
+class OptionLinesField(forms.CharField):
+    """One option per line: "code | Bokmål | English" (English optional)."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        rows, seen = [], set()
+        for line in value.splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            code, nb, en = [*parts, "", ""][:3]
+            if len(parts) > 3 or not code or not nb:
+                raise forms.ValidationError(
+                    _("Write each option as “code | Bokmål text | English text”.")
+                )
+            if not re.fullmatch(r"[a-z0-9_-]{1,40}", code) or code in seen:
+                raise forms.ValidationError(
+                    _("Codes are unique, short, and use a-z, 0-9, - and _ only: “%(code)s”.")
+                    % {"code": code}
+                )
+            seen.add(code)
+            rows.append((code, nb[:200], en[:200]))
+        return rows
+
+
+class NewQuestionForm(forms.Form):
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=60,
+        help_text=_("Reuse last year's key for the same question, so years can be compared."),
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=Question.Type.choices)
+    text_nb = forms.CharField(label=_("Question (Bokmål)"), max_length=500)
+    text_en = forms.CharField(label=_("Question (English)"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    choices = OptionLinesField(
+        label=_("Options or scale"),
+        required=False,
+        help_text=_(
+            "Choice questions and Likert matrices: one per line, “code | Bokmål | English”."
+        ),
+    )
+    items = OptionLinesField(
+        label=_("Statements"),
+        required=False,
+        help_text=_("Likert matrices only: one per line, “code | Bokmål | English”."),
+    )
+    min_value = forms.DecimalField(label=_("Minimum"), required=False, max_digits=12)
+    max_value = forms.DecimalField(label=_("Maximum"), required=False, max_digits=12)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=20)
+    max_length = forms.IntegerField(
+        label=_("Maximum length (free text)"), required=False, min_value=1, max_value=5000
+    )

@@ -253,6 +253,48 @@ def _validate_condition(question):
 
 
 @transaction.atomic
+def add_question(*, actor, section, key, type, text_nb, text_en="", choices=(), items=(), **fields):
+    """Add a question at the end of a draft edition's page. `choices` and `items` are
+    (code, nb, en) triples; choice questions need two choices, a Likert matrix an item."""
+    section = Section.objects.select_related("edition").get(pk=section.pk)
+    _require_draft(section.edition)
+    if Question.objects.filter(edition=section.edition, key=key).exists():
+        raise ValidationError(
+            _("The key “%(key)s” is already used in this edition.") % {"key": key}
+        )
+    if type in Question.CHOICE_TYPES and len(choices) < 2:
+        raise ValidationError(_("A choice question needs at least two options."))
+    if type == Question.Type.LIKERT and not items:
+        raise ValidationError(_("A Likert matrix needs at least one statement."))
+    if type == Question.Type.TEXT and not fields.get("max_length"):
+        fields["max_length"] = 1000
+    last = section.questions.order_by("-order").values_list("order", flat=True).first() or 0
+    question = Question(
+        edition=section.edition,
+        section=section,
+        order=last + 1,
+        key=key,
+        type=type,
+        text_nb=text_nb,
+        text_en=text_en,
+        **{name: value for name, value in fields.items() if name in QUESTION_FIELDS},
+    )
+    _validate_condition(question)
+    question.full_clean()
+    question.save()
+    for model, rows in ((Choice, choices), (LikertItem, items)):
+        text = "label" if model is Choice else "text"
+        for order, (code, nb, en) in enumerate(rows, start=1):
+            row = model(
+                question=question, order=order, code=code, **{f"{text}_nb": nb, f"{text}_en": en}
+            )
+            row.full_clean()
+            row.save()
+    record_event(actor=actor, action="survey.question_added", target=question)
+    return question
+
+
+@transaction.atomic
 def delete_question(*, actor, question):
     question = Question.objects.select_related("edition").get(pk=question.pk)
     _require_draft(question.edition)

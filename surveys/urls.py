@@ -23,6 +23,11 @@ urlpatterns = [
         views.manage_question,
         name="manage-question",
     ),
+    path(
+        "manage/<int:year>/sections/<int:section>/questions/new/",
+        views.manage_new_question,
+        name="manage-new-question",
+    ),
     path("manage/<int:year>/responses/", views.dashboard, name="dashboard"),
     path("manage/<int:year>/preview/", views.start, {"preview": True}, name="preview-start"),
     path(

@@ -15,7 +15,7 @@ from members.regions import Region
 
 from . import access, selectors, services
 from .answering import PageForm, answers_to_data, display_value
-from .forms import ConsentForm, CopyEditionForm, QuestionForm, ScheduleForm
+from .forms import ConsentForm, CopyEditionForm, NewQuestionForm, QuestionForm, ScheduleForm
 from .models import Participation
 
 MANAGE = access.MANAGE_PERMISSION
@@ -353,6 +353,26 @@ def manage_edition_status(request, year, action):
         text = _("The edition is open.") if action == "open" else _("The edition is closed.")
         messages.success(request, text)
     return redirect("surveys:manage-edition", year=year)
+
+
+@require_http_methods(["GET", "POST"])
+def manage_new_question(request, year, section):
+    edition = access.get_managed_edition_for(request.user, year)
+    section = access.get_managed_section_for(request.user, edition, section)
+    form = NewQuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_question(actor=request.user, section=section, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Question added."))
+            return redirect("surveys:manage-edition", year=year)
+    return render(
+        request,
+        "surveys/question_new_form.html",
+        {"edition": edition, "section": section, "form": form, "locked": not edition.is_draft},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -236,3 +236,63 @@ def people_six(db):
     )
     users = [activate(factories.member_user(email=f"six{n}@example.org")) for n in range(6)]
     return {"edition": edition, "users": users}
+
+
+def test_admin_adds_a_likert_question_that_members_then_see(admin, draft_edition):
+    section = draft_edition.sections.get(order=3)
+    target = url("manage-new-question", year=2027, section=section.pk)
+    assert admin.get(target).status_code == 200
+    response = admin.post(
+        target,
+        {
+            "key": "workload",
+            "type": "likert",
+            "text_nb": "Arbeidsmengde",
+            "text_en": "Workload",
+            "choices": "1 | Helt uenig | Strongly disagree\n5 | Helt enig | Strongly agree",
+            "items": "manageable | Arbeidsmengden er håndterbar | The workload is manageable",
+        },
+    )
+    assert response.status_code == 302
+    question = draft_edition.questions.get(key="workload")
+    assert question.section == section
+    assert question.order == section.questions.count()
+    assert [c.code for c in question.choices.all()] == ["1", "5"]
+    html = admin.get(url("preview-start", year=2027))
+    assert html.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ({"key": "union_member", "type": "yes_no", "choices": "yes|Ja|Yes\nno|Nei|No"}, "used"),
+        ({"key": "new_one", "type": "single", "choices": "only|Bare én|Only one"}, "two"),
+        ({"key": "new_one", "type": "single", "choices": "a b|A|A\nc|C|C"}, "a-z"),
+        ({"key": "new_one", "type": "single", "choices": "a|A|A|extra\nc|C|C"}, "code |"),
+        ({"key": "new_one", "type": "likert", "choices": "1|x|x\n2|y|y"}, "statement"),
+        ({"key": "Bad Key!", "type": "text"}, ""),
+        ({"key": "new_one", "type": "essay"}, ""),
+    ],
+)
+def test_bad_new_question_is_refused(admin, draft_edition, data, why):
+    section = draft_edition.sections.get(order=3)
+    before = draft_edition.questions.count()
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = admin.post(
+        url("manage-new-question", year=2027, section=section.pk),
+        {"text_nb": "Nytt spørsmål", **data},
+    )
+    assert response.status_code == 200
+    assert why in response.content.decode()
+    assert draft_edition.questions.count() == before
+
+
+def test_no_question_can_be_added_to_an_open_edition(admin, edition):
+    section = edition.sections.get(order=1)
+    target = url("manage-new-question", year=2026, section=section.pk)
+    before = edition.questions.count()
+    response = admin.post(target, {"key": "late", "type": "text", "text_nb": "Sent"})
+    assert response.status_code == 200
+    assert edition.questions.count() == before
+    other = url("manage-new-question", year=2026, section=999999)
+    assert admin.get(other).status_code == 404
