@@ -1,12 +1,13 @@
 from datetime import timedelta
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from core import disclosure
 from core.audit import record_event
 
-from . import access, importing, reports, selectors, services
+from . import access, importing, personal_data, reports, selectors, services
 from .forms import (
     ApplicationForm,
     DecisionForm,
@@ -89,6 +90,7 @@ def profile(request):
         "consents": selectors.consents_of(request.user),
         "can_renew": services.renewal_open(membership),
         "can_apply": services.can_apply(membership),
+        "access_log": personal_data.access_log_for(request.user)[:50],
     }
     return render(request, "members/profile_detail.html", context)
 
@@ -137,6 +139,17 @@ def renew(request):
         "next_end": services.period_starting(membership.period_end + timedelta(days=1))[1],
     }
     return render(request, "members/renewal_form.html", context)
+
+
+@never_cache
+@reauthentication_required
+def my_data(request):
+    """All the membership data we hold about the requester, as a JSON download."""
+    response = JsonResponse(
+        personal_data.personal_data_for(request.user), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="erfaring-membership.json"'
+    return response
 
 
 @never_cache
@@ -213,6 +226,9 @@ def member_list(request):
         search=search,
     )
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_event(
+        actor=request.user, action="membership.list.viewed", object_type="members.membership"
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -30,7 +30,7 @@ def someone_elses_application(db):
     return factories.applicant(email="someone@example.org").membership
 
 
-@pytest.mark.parametrize("name", OWN_PAGES + ADMIN_PAGES)
+@pytest.mark.parametrize("name", [*OWN_PAGES, "members:my-data", *ADMIN_PAGES])
 def test_anonymous_visitor_is_sent_to_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and response.url.startswith(LOGIN)

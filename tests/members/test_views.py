@@ -263,3 +263,40 @@ def test_member_record_shows_profile_and_is_audited(admin_client_mfa, admin_user
     assert AuditEvent.objects.filter(
         action="membership.viewed", actor=admin_user, subject=user
     ).exists()
+
+
+def test_member_downloads_own_data_as_json_after_reauthenticating(
+    client, member_with_profile, other_member_with_profile, admin_client_mfa
+):
+    import json
+
+    from members.factories import DEFAULT_PASSWORD
+
+    admin_client_mfa.get(
+        reverse("members:member-detail", kwargs={"pk": member_with_profile.membership.pk})
+    )
+    url = reverse("members:my-data")
+    client.force_login(member_with_profile)
+    first = client.get(url)
+    assert first.status_code == 302 and first.url.startswith(reverse("account_reauthenticate"))
+    client.post(first.url, {"password": DEFAULT_PASSWORD})
+    response = client.get(url)
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["account"]["email"] == member_with_profile.email
+    assert data["profile"]["municipality"] == "Bergen"
+    assert data["membership"]["status"] == "active"
+    assert [c["version"] for c in data["consents"]] == ["2026-1"]
+    assert [e["action"] for e in data["access_log"]] == ["membership.viewed"]
+    assert other_member_with_profile.email not in response.content.decode()
+
+
+def test_member_sees_who_opened_their_record(client, member_with_profile, admin_client_mfa):
+    admin_client_mfa.get(
+        reverse("members:member-detail", kwargs={"pk": member_with_profile.membership.pk})
+    )
+    client.force_login(member_with_profile)
+    response = client.get(reverse("members:profile"))
+    assert list(response.context["access_log"].values_list("actor__email", flat=True)) == [
+        "admin@example.org"
+    ]
