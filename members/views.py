@@ -4,10 +4,10 @@ from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -315,7 +315,7 @@ def statistics_page(request):
     if "rows" in request.GET:
         spec = _table_request(request)
         if spec is None:
-            return HttpResponseBadRequest(_("Unknown table."))
+            raise BadRequest(_("Unknown table."))
         cross = reports.membership_table(*spec)
     context = {
         "tables": [reports.membership_table(key) for key in reports.DIMENSION_KEYS],
@@ -337,7 +337,7 @@ def statistics_export(request, fmt):
     else:
         spec = _table_request(request)
         if spec is None:
-            return HttpResponseBadRequest(_("Unknown table."))
+            raise BadRequest(_("Unknown table."))
         tables = [reports.membership_table(*spec)]
         name = "-".join(key for key in spec if key)
     filename = f"membership-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"

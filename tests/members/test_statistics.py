@@ -101,7 +101,9 @@ def test_statistics_page_query_count_is_flat(admin_client_mfa, django_assert_num
     ],
 )
 def test_unknown_dimensions_are_refused_with_400(admin_client_mfa, query):
-    assert admin_client_mfa.get(STATS + query).status_code == 400
+    response = admin_client_mfa.get(STATS + query)
+    assert response.status_code == 400
+    assert b"<h1" in response.content
     export = reverse("members:statistics-export", kwargs={"fmt": "csv"}) + query
     assert admin_client_mfa.get(export).status_code == 400
     assert not AuditEvent.objects.filter(action__startswith="statistics.export").exists()
