@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from casework import demo as casework_demo
+from core.models import OutboxMessage
 from members import demo as members_demo
 from surveys import demo as surveys_demo
 
@@ -30,4 +31,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             for seed in APP_SEEDERS:
                 seed(stdout=self.stdout)
+            # The demo is built through the real services, which queue notifications to
+            # invented people; dropping them keeps the worker's console readable.
+            dropped, _ = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).delete()
+        self.stdout.write(f"Dropped {dropped} notifications queued while seeding.")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
