@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,7 @@ def stack_env(folder):
         CELERY_FILESYSTEM_DIR=str(folder / "broker"),
         CELERY_BEAT_SCHEDULE_FILE=str(folder / "celerybeat-schedule"),
         PATH=f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        EMAIL_URL="consolemail://",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -89,9 +91,13 @@ class Stack:
         self.process = None
 
     def start(self):
+        # honcho lets a developer's .env override our environment; give it an empty one.
+        empty_env_file = self.folder / "empty.env"
+        empty_env_file.touch()
+        command = ["start", "-f", "Procfile.dev", "-e", str(empty_env_file), "-p", str(self.port)]
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [BIN_DIR / "honcho", "start", "-f", "Procfile.dev", "-p", str(self.port)],
+                [BIN_DIR / "honcho", *command],
                 cwd=BASE_DIR,
                 env=self.env,
                 stdout=log,
@@ -134,15 +140,10 @@ class Stack:
         status, body = self.get("/healthz")
         return status, json.loads(body)
 
-    def publish_heartbeat(self):
+    def run_python(self, code):
+        """Run `code` with Django set up, against this stack's database and broker."""
         subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); "
-                "from core.tasks import record_worker_heartbeat; "
-                "record_worker_heartbeat.delay()",
-            ],
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
             cwd=BASE_DIR,
             env=self.env,
             check=True,
@@ -209,10 +210,19 @@ def test_dev_stack_serves_bokmal_pages_runs_a_worker_and_stops_on_ctrl_c(stack):
     assert status == 200
     assert "Logg inn" in login
 
-    # A task published through the filesystem broker is consumed by the worker process.
+    # Tasks published through the filesystem broker are consumed by the worker process: the
+    # heartbeat that /healthz reads, and an outbox email, printed by the console backend.
+    # 30 s is inside the outbox grace period, so the email came by its own publish, not the
+    # sweeper that beat runs.
     assert stack.health()[1]["broker"] == "up"
-    stack.publish_heartbeat()
+    subject = f"Dev stack {uuid.uuid4().hex}"
+    stack.run_python(
+        "from core.tasks import record_worker_heartbeat; record_worker_heartbeat.delay(); "
+        "from core import outbox; "
+        f"outbox.enqueue_rendered_email(to=['stack@example.org'], subject='{subject}', body='-')"
+    )
     stack.wait_until(lambda: stack.health()[1]["worker"] == "up", "the worker's heartbeat")
+    stack.wait_until(lambda: f"worker.1 | Subject: {subject}" in stack.log, "the email", 30)
     assert "beat: Starting..." in stack.log
 
     elapsed = stack.stop(signal.SIGINT)
