@@ -4,6 +4,8 @@ Only these dimensions exist (G1): an unknown one is refused, which stops differe
 attacks through ad-hoc filters. One query per table, whatever the number of members.
 """
 
+from functools import lru_cache
+
 from django.db.models import Case, CharField, Count, F, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
@@ -73,12 +75,17 @@ def _position_band_expression():
     )
 
 
+@lru_cache(maxsize=1)
+def _counties():
+    # Reference data, loaded by a migration and never edited: read it once per process.
+    return tuple(County.objects.order_by("name").values_list("code", "name"))
+
+
 def _dimensions():
     """Key -> (Dimension, expression over Profile). Built per call: labels follow the active
     language, and the year list follows the calendar."""
-    counties = tuple(County.objects.order_by("name").values_list("code", "name"))
     return {
-        "county": (Dimension("county", _("County"), counties), F("county_id")),
+        "county": (Dimension("county", _("County"), _counties()), F("county_id")),
         "employer_type": (
             Dimension("employer_type", _("Employer type"), tuple(EmployerType.choices)),
             F("employer_type"),
