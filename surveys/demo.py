@@ -33,10 +33,6 @@ COMMENTS = [
 ]
 
 
-def _yes(rng, share):
-    return "yes" if rng.random() < share else "no"
-
-
 def _pick(rng, weights):
     return rng.choices(list(weights), list(weights.values()))[0]
 
@@ -49,17 +45,31 @@ def _likert(rng, question, centre):
     }
 
 
-def _answers(rng, survey, year):
-    _n, job_share, union_share, rep_share, salary_mean = HISTORY[year]
-    fixed = {
-        "employer_sector": _pick(rng, EMPLOYERS),
-        "service_field": rng.choice(["mental_health", "substance_use", "both"]),
-        "position_percent": str(rng.choice([20, 40, 50, 60, 80, 100, 100, 100])),
+def _exact(rng, share, count):
+    """yes/no answers with exactly the share given, in random order: the demo should show
+    the published figures, not a sample's noise around them."""
+    values = ["yes"] * round(share * count) + ["no"] * (count - round(share * count))
+    rng.shuffle(values)
+    return values
+
+
+def _strata(rng, union, representative):
+    return {
+        "region": _pick(rng, REGIONS),
+        "employer_type": _pick(rng, EMPLOYERS),
+        "field": rng.choice(["mental_health", "substance_use", "both"]),
+        "union_member": union,
+        "user_representative": representative,
         "contract_type": "permanent" if rng.random() < 0.7 else "temporary",
+    }
+
+
+def _answers(rng, survey, year, strata, job_description):
+    salary_mean = HISTORY[year][4]
+    fixed = {
+        "position_percent": str(rng.choice([20, 40, 50, 60, 80, 100, 100, 100])),
         "years_as_peer": str(rng.randint(0, 12)),
-        "has_job_description": _yes(rng, job_share),
-        "union_member": _yes(rng, union_share),
-        "user_representative": _yes(rng, rep_share),
+        "has_job_description": job_description,
         "representation_hours": str(rng.randint(2, 20)),
         "salary_annual": (
             DECLINED
@@ -69,7 +79,8 @@ def _answers(rng, survey, year):
         "comments": rng.choice(COMMENTS) if rng.random() < 0.15 else "",
         "stigma_description": "",
     }
-    answers = {}
+    # The breakdown questions are answered from the profile, as in the portal.
+    answers = survey.profile_answers(strata)
     for section in survey.sections:
         # Question by question, so a condition on the same page sees the answer before it.
         for question in section.question_list:
@@ -96,7 +107,7 @@ def _value(rng, question, fixed):
 
 
 def _seed_history(rng):
-    for year, (count, *_shares) in HISTORY.items():
+    for year, (count, job_share, union_share, rep_share, _salary) in HISTORY.items():
         opens = timezone.make_aware(datetime.combine(date(year, 3, 1), time(9)))
         edition = questionnaire.build_edition(
             year=year,
@@ -105,21 +116,20 @@ def _seed_history(rng):
             closes_at=opens + timedelta(days=45),
         )
         survey = questionnaire_for(edition)
-        for _ in range(count):
-            answers = _answers(rng, survey, year)
+        plan = zip(
+            _exact(rng, job_share, count),
+            _exact(rng, union_share, count),
+            _exact(rng, rep_share, count),
+            strict=True,
+        )
+        for job_description, union, representative in plan:
+            strata = _strata(rng, union, representative)
             services.import_response(
                 edition=edition,
-                answers=answers,
+                answers=_answers(rng, survey, year, strata, job_description),
                 submitted_at=opens + timedelta(days=rng.triangular(0, 45, 3)),
                 questionnaire=survey,
-                strata={
-                    "region": _pick(rng, REGIONS),
-                    "employer_type": answers["employer_sector"],
-                    "field": answers.get("service_field", ""),
-                    "union_member": answers.get("union_member", ""),
-                    "user_representative": answers.get("user_representative", ""),
-                    "contract_type": answers.get("contract_type", ""),
-                },
+                strata=strata,
             )
     return Edition.objects.get(year=max(HISTORY))
 

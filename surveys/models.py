@@ -32,6 +32,15 @@ def default_days_before_close():
     return list(settings.SURVEY_REMINDER_DAYS_BEFORE_CLOSE)
 
 
+PROFILE_FIELDS = [
+    ("employer_type", _("Employer type")),
+    ("field", _("Field")),
+    ("union_member", _("Union member")),
+    ("user_representative", _("User representative")),
+    ("contract_type", _("Contract type")),
+]
+
+
 class EditionQuerySet(models.QuerySet):
     def accepting_answers(self, now=None):
         now = now or timezone.now()
@@ -168,6 +177,11 @@ class Question(models.Model):
     # of `show_if_codes`.
     show_if_key = models.SlugField(_("show if question"), max_length=60, blank=True)
     show_if_codes = models.JSONField(_("show if answer codes"), default=list, blank=True)
+    # Answered from the member's profile (a breakdown variable), never asked: members are not
+    # asked twice, and the answer keeps its key for the trend across editions.
+    profile_field = models.CharField(
+        _("taken from profile"), max_length=30, blank=True, choices=PROFILE_FIELDS
+    )
 
     class Meta:
         ordering = ["section__order", "order"]

@@ -37,7 +37,7 @@ SECTIONS = [
                 "single",
                 "Hvor jobber du?",
                 "Where do you work?",
-                required=True,
+                profile="employer_type",
                 choices=[
                     ("municipality", "Kommune", "Municipality"),
                     ("specialist", "Spesialisthelsetjenesten", "Specialist health service"),
@@ -51,6 +51,7 @@ SECTIONS = [
                 "single",
                 "Innenfor hvilket felt jobber du?",
                 "Which field do you work in?",
+                profile="field",
                 choices=[
                     ("mental_health", "Psykisk helse", "Mental health"),
                     ("substance_use", "Rus", "Substance use"),
@@ -71,6 +72,7 @@ SECTIONS = [
                 "single",
                 "Er du fast eller midlertidig ansatt?",
                 "Is your contract permanent or temporary?",
+                profile="contract_type",
                 choices=[
                     ("permanent", "Fast", "Permanent"),
                     ("temporary", "Midlertidig", "Temporary"),
@@ -325,6 +327,7 @@ SECTIONS = [
                 "yes_no",
                 "Er du medlem av en fagforening?",
                 "Are you a union member?",
+                profile="union_member",
                 choices=YES_NO,
             ),
             q(
@@ -344,6 +347,7 @@ SECTIONS = [
                 "yes_no",
                 "Er du også brukerrepresentant ved siden av jobben?",
                 "Do you also serve as a user representative beside your job?",
+                profile="user_representative",
                 choices=YES_NO,
             ),
             q(
@@ -450,6 +454,7 @@ def build_edition(*, year, **edition_fields):
                 max_length=spec.get("max_length"),
                 show_if_key=show_if_key,
                 show_if_codes=show_if_codes,
+                profile_field=spec.get("profile", ""),
             )
             Choice.objects.bulk_create(
                 Choice(question=question, order=i, code=code, label_nb=nb, label_en=en)

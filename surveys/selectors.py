@@ -23,14 +23,36 @@ class Questionnaire:
         self.by_key = {q.key: q for s in self.sections for q in s.question_list}
 
     def visible_questions(self, section, answers):
-        return [q for q in section.question_list if is_visible(q, answers, self.by_key)]
+        """The questions of `section` the member is shown: conditions met, not profile ones."""
+        return [
+            q
+            for q in section.question_list
+            if not q.profile_field and is_visible(q, answers, self.by_key)
+        ]
 
     def pages(self, answers):
         """Sections with at least one visible question, numbered from 1."""
         return [s for s in self.sections if self.visible_questions(s, answers)]
 
     def all_visible(self, answers):
-        return [q for s in self.sections for q in self.visible_questions(s, answers)]
+        """Every question whose answer counts: shown ones and those taken from the profile."""
+        return [
+            q for s in self.sections for q in s.question_list if is_visible(q, answers, self.by_key)
+        ]
+
+    @property
+    def profile_questions(self):
+        return [q for s in self.sections for q in s.question_list if q.profile_field]
+
+    def profile_answers(self, strata):
+        """Answers to the profile questions from the member's strata, where the profile's code
+        is one of the question's codes."""
+        answers = {}
+        for question in self.profile_questions:
+            code = strata.get(question.profile_field, "")
+            if code and code in {choice.code for choice in question.choices.all()}:
+                answers[question.key] = code
+        return answers
 
 
 def questionnaire_for(edition):

@@ -327,7 +327,11 @@ def record_consent(*, user, edition, now=None):
     participation.started_at = participation.started_at or now
     participation.full_clean()
     participation.save()
-    Draft.objects.get_or_create(member=user, edition=edition, is_preview=False)
+    draft, _created = Draft.objects.get_or_create(member=user, edition=edition, is_preview=False)
+    # Profile answers go into the draft now, so questions that depend on them show.
+    strata = member_selectors.breakdown_strata_for(user)
+    draft.answers = {**draft.answers, **questionnaire_for(edition).profile_answers(strata)}
+    draft.save(update_fields=["answers", "updated_at"])
     return participation
 
 
@@ -350,7 +354,11 @@ def withdraw_participation(*, user, edition, now=None):
 
 
 def start_preview(*, user, edition):
-    draft, _created = Draft.objects.get_or_create(member=user, edition=edition, is_preview=True)
+    draft, created = Draft.objects.get_or_create(member=user, edition=edition, is_preview=True)
+    if created:
+        strata = member_selectors.breakdown_strata_for(user)
+        draft.answers = questionnaire_for(edition).profile_answers(strata)
+        draft.save(update_fields=["answers", "updated_at"])
     return draft
 
 
@@ -361,7 +369,8 @@ def save_page(*, draft, questionnaire, section, page_answers):
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
     answers = dict(draft.answers)
     for question in section.question_list:
-        answers.pop(question.key, None)
+        if not question.profile_field:
+            answers.pop(question.key, None)
     answers.update(page_answers)
     visible = {q.key for q in questionnaire.all_visible(answers)}
     draft.answers = {key: value for key, value in answers.items() if key in visible}
@@ -369,10 +378,14 @@ def save_page(*, draft, questionnaire, section, page_answers):
     return draft
 
 
-def validated_answers(questionnaire, answers):
-    """Every visible question re-checked through its page form. Raises ValidationError
-    naming the first page with a problem."""
-    result = {}
+def validated_answers(questionnaire, answers, strata=None):
+    """Every visible question re-checked through its page form, plus the answers taken from
+    the profile (`strata`, as at submission). Raises ValidationError naming the first page
+    with a problem."""
+    profile = questionnaire.profile_answers(strata or {})
+    stale = {q.key for q in questionnaire.profile_questions}
+    answers = {**{k: v for k, v in answers.items() if k not in stale}, **profile}
+    result = dict(profile)
     for number, section in enumerate(questionnaire.pages(answers), start=1):
         questions = questionnaire.visible_questions(section, answers)
         form = PageForm(answers_to_data(questions, answers), questions=questions)
@@ -405,14 +418,14 @@ def submit_response(*, user, edition, now=None):
     if draft is None:
         raise ValidationError(_("There are no answers to submit."))
     questionnaire = questionnaire_for(edition)
-    answers = validated_answers(questionnaire, draft.answers)
+    strata = member_selectors.breakdown_strata_for(user)
+    answers = validated_answers(questionnaire, draft.answers, strata)
     digest = submission_digest(member_id=user.pk, edition_id=edition.pk)
     try:
         with transaction.atomic():
             SubmissionToken.objects.create(edition=edition, digest=digest)
     except IntegrityError:
         return None
-    strata = member_selectors.breakdown_strata_for(user)
     response = _create_response(
         edition=edition,
         questionnaire=questionnaire,
@@ -442,7 +455,8 @@ def submit_preview(*, user, edition, now=None):
     if draft is None:
         raise ValidationError(_("There are no answers to submit."))
     questionnaire = questionnaire_for(edition)
-    answers = validated_answers(questionnaire, draft.answers)
+    strata = member_selectors.breakdown_strata_for(user)
+    answers = validated_answers(questionnaire, draft.answers, strata)
     response = _create_response(
         edition=edition,
         questionnaire=questionnaire,
@@ -464,7 +478,7 @@ def import_response(*, edition, answers, submitted_at, strata, questionnaire=Non
     return _create_response(
         edition=edition,
         questionnaire=questionnaire,
-        answers=validated_answers(questionnaire, answers),
+        answers=validated_answers(questionnaire, answers, strata),
         week=week_of(submitted_at),
         strata={name: strata.get(name, "") for name in STRATA_FIELDS},
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import disclosure
 from core.disclosure import Dimension
+from members import selectors as member_selectors
 from members.models import EmployerType
 from members.regions import Region
 
@@ -257,7 +258,18 @@ def review(request, year, preview=False):
                 "url": flow.url("page", number=number),
             }
         )
-    return render(request, "surveys/review_detail.html", flow.context(pages=pages))
+    # As they will be copied at submission: from the profile as it is now.
+    profile = questionnaire.profile_answers(member_selectors.breakdown_strata_for(request.user))
+    from_profile = [
+        {"question": question, "values": display_value(question, profile[question.key])}
+        for question in questionnaire.profile_questions
+        if question.key in profile
+    ]
+    return render(
+        request,
+        "surveys/review_detail.html",
+        flow.context(pages=pages, from_profile=from_profile),
+    )
 
 
 @require_http_methods(["GET"])

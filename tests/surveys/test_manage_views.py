@@ -174,7 +174,7 @@ def test_preview_shows_the_member_pages_and_stores_a_test_response(
     assert not Participation.objects.exists()
     page = admin.get(url("preview-page", year=2027, number=1))
     assert page.status_code == 200
-    assert "q_employer_sector" in page.content.decode()
+    assert "q_position_percent" in page.content.decode()
     questions = list(draft_edition.questions.filter(section__order=1))
     admin.post(url("preview-page", year=2027, number=1), page_data(questions))
     draft = Draft.objects.get(member=admin_user, is_preview=True)

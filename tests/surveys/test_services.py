@@ -33,7 +33,7 @@ def fill_draft(user, edition, **overrides):
     services.record_consent(user=user, edition=edition)
     survey = questionnaire_for(edition)
     draft = Draft.objects.get(member=user, edition=edition, is_preview=False)
-    answers = {}
+    answers = dict(draft.answers)  # what consent took from the profile
     for section in survey.sections:
         # Twice, so questions revealed by answers on the same page are answered too.
         for _round in range(2):
@@ -301,7 +301,7 @@ def test_preview_submission_is_a_test_response_and_not_counted(admin_user, draft
     services.start_preview(user=admin_user, edition=draft_edition)
     draft = Draft.objects.get(member=admin_user, is_preview=True)
     draft.answers = {
-        "employer_sector": "nav",
+        "position_percent": "50",
         "has_job_description": "yes",
         "salary_annual": "declined",
     }

@@ -32,7 +32,7 @@ def test_member_answers_resumes_after_logout_reviews_and_submits_once(
 
     response = client.post(
         url("page", edition, number=1),
-        {"action": "later", "q_employer_sector": "nav", "q_position_percent": "60"},
+        {"action": "later", "q_peer_colleagues": "no", "q_position_percent": "60"},
         follow=True,
     )
     assert re.search(r"(Lagret|Saved) \d\d:\d\d", response.content.decode())
@@ -42,7 +42,7 @@ def test_member_answers_resumes_after_logout_reviews_and_submits_once(
     client.force_login(active_member)
     resumed = client.get(url("page", edition, number=1)).content.decode()
     assert re.search(
-        r'<input type="radio" name="q_employer_sector" value="nav"[^>]*checked', resumed
+        r'<input type="radio" name="q_peer_colleagues" value="no"[^>]*checked', resumed
     )
     assert 'value="60"' in resumed
 
@@ -94,10 +94,10 @@ def test_consent_box_is_not_preticked(client, active_member, edition):
 def test_required_question_blocks_next_but_not_save_for_later(client, active_member, edition):
     client.force_login(active_member)
     start(client, edition)
-    blocked = client.post(url("page", edition, number=1), {"action": "next"})
+    blocked = client.post(url("page", edition, number=2), {"action": "next"})
     assert blocked.status_code == 200
     assert "required" in blocked.content.decode() or "obligatorisk" in blocked.content.decode()
-    saved = client.post(url("page", edition, number=1), {"action": "later"})
+    saved = client.post(url("page", edition, number=2), {"action": "later"})
     assert saved.status_code == 302
 
 
@@ -107,7 +107,26 @@ def test_submit_with_missing_required_answer_says_which_page(client, active_memb
     client.post(url("page", edition, number=1), {"action": "later"})
     response = client.post(url("review", edition), follow=True)
     assert Response.objects.count() == 0
-    assert re.search(r"(Page|Side) 1", response.content.decode())
+    assert re.search(r"(Page|Side) 2", response.content.decode())
+
+
+def test_profile_questions_are_not_asked_but_answered_from_the_profile(
+    client, active_member, edition, answer_everything
+):
+    client.force_login(active_member)
+    start(client, edition)
+    page_one = client.get(url("page", edition, number=1)).content.decode()
+    assert "q_employer_sector" not in page_one
+    assert "q_position_percent" in page_one
+    # A member cannot answer them in place of the profile.
+    answer_everything(client, edition, q_union_member="no", q_employer_sector="nav")
+    review = client.get(url("review", edition)).content.decode()
+    assert "Kommune" in review  # employer type from the profile, shown for transparency
+    client.post(url("review", edition))
+    assert Answer.objects.get(question_key="union_member").code == "yes"
+    assert Answer.objects.get(question_key="employer_sector").code == "municipality"
+    # The union follow-up is shown to union members (per the profile) and was answered.
+    assert Answer.objects.filter(question_key="union_understands").exists()
 
 
 def test_submission_stores_coarsened_strata_and_no_identity(
@@ -139,12 +158,12 @@ def test_closed_edition_page_gives_a_clear_message(client, active_member, editio
     edition.status = "closed"
     edition.save()
     response = client.post(
-        url("page", edition, number=1), {"action": "next", "q_employer_sector": "nav"}, follow=True
+        url("page", edition, number=1), {"action": "next", "q_position_percent": "50"}, follow=True
     )
     assert response.status_code == 200
     assert "closed" in response.content.decode() or "stengt" in response.content.decode()
     assert Response.objects.count() == 0
-    assert Draft.objects.get(member=active_member).answers == {}
+    assert "position_percent" not in Draft.objects.get(member=active_member).answers
 
 
 def test_posting_after_closing_time_stores_nothing(client, active_member, edition):
@@ -198,7 +217,7 @@ def test_member_withdraws_before_submitting_and_is_not_reminded(
     client.force_login(active_member)
     start(client, edition)
     services.invite_members(edition=edition)
-    client.post(url("page", edition, number=1), {"action": "later", "q_employer_sector": "nav"})
+    client.post(url("page", edition, number=1), {"action": "later", "q_position_percent": "50"})
     response = client.post(url("withdraw", edition), follow=True)
     assert response.status_code == 200
     assert not Draft.objects.filter(member=active_member).exists()
