@@ -36,7 +36,7 @@ cells carry no number at all, so a template or export cannot leak one by mistake
 
 Limitation: protection is per table. Tables linked through shared categories (a county table
 and a region table over the same people) are not protected against each other; callers
-publish only predefined tables whose margins are the same counts (see members.statistics).
+publish only predefined tables whose margins are the same counts (see members.reports).
 
 Exports (`csv_response`, `xlsx_response`) write one or more protected tables, aggregates
 only, with the legend; every text cell starting with = + - @, tab or CR gets a leading `'`
