@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,8 +28,6 @@ from .models import (
     SubmissionToken,
 )
 from .selectors import questionnaire_for
-
-logger = logging.getLogger(__name__)
 
 # The consent text shown on the first page; bump the version whenever the text changes.
 CONSENT_VERSION = "2026-1"
