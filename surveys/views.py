@@ -445,7 +445,8 @@ def dashboard(request, year):
     ]
     tables = [
         disclosure.protect_table(
-            title=_("Submitted responses by %(dimension)s") % {"dimension": dimension.label},
+            title=_("Submitted responses by %(dimension)s")
+            % {"dimension": str(dimension.label).lower()},
             rows=dimension,
             counts=selectors.responses_by(edition, dimension.key),
         )

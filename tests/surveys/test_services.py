@@ -331,3 +331,18 @@ def test_question_type_constraint_holds_in_the_database(draft_edition):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Question.objects.filter(pk=question.pk).update(type="essay")
+
+
+def test_deleting_a_member_keeps_their_anonymous_answers_and_nothing_else(
+    active_member, edition, other_active_member
+):
+    fill_draft(active_member, edition, q_comments="Kanarifugl-slett")
+    services.submit_response(user=active_member, edition=edition)
+    fill_draft(other_active_member, edition)
+    counts = (Response.objects.count(), Answer.objects.count())
+    member_id = active_member.pk
+    active_member.delete()
+    assert not Participation.objects.filter(member_id=member_id).exists()
+    assert not Draft.objects.filter(member_id=member_id).exists()
+    # The aggregates are unchanged: the response never belonged to anyone.
+    assert (Response.objects.count(), Answer.objects.count()) == counts
