@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from members import roles
 
@@ -110,16 +110,16 @@ def user_linked_fields():
 # --- Export -----------------------------------------------------------------------------
 
 
-NOTICE = _lazy(
+NOTICE = gettext_lazy(
     "This file holds the personal data Erfaring stores about you, as of 'generated_at'. "
     "Sections marked 'not_exported' say why they are left out."
 )
-SURVEY_ANSWERS_WHY = _lazy(
+SURVEY_ANSWERS_WHY = gettext_lazy(
     "Your answers to the annual survey are stored without any link to you, by design: no "
     "one, not even we, can find which answers are yours. The participation section shows "
     "only that you were invited, started or submitted."
 )
-INTERNAL_NOTES_WHY = _lazy(
+INTERNAL_NOTES_WHY = gettext_lazy(
     "The internal notes advisors write about an inquiry are their working notes and are "
     "not part of the conversation with you."
 )
