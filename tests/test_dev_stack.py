@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 BASE_DIR = Path(settings.BASE_DIR)
 BIN_DIR = Path(sys.executable).parent
 START_TIMEOUT = 90
-# Celery's warm shutdown finishes the running task first; ours take well under a second.
+# Celery's warm shutdown finishes the running task first; honcho kills what is left 5 s after
+# the first process stopped.
 STOP_TIMEOUT = 15
 
 
@@ -228,7 +229,9 @@ def test_dev_stack_serves_bokmal_pages_runs_a_worker_and_stops_on_ctrl_c(stack):
     elapsed = stack.stop(signal.SIGINT)
 
     assert elapsed < STOP_TIMEOUT
-    assert re.search(r"worker\.1 stopped \(rc=0\)", stack.log)
+    # The worker finishes its task and leaves (about 3 s: its broker poll lasts 2 s). On a
+    # loaded machine honcho may SIGKILL it after its fixed 5 s; the outbox covers that case.
+    assert "worker: Warm shutdown" in stack.log
 
 
 def test_dev_stack_stops_on_sigterm(stack):
