@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as casework_services
+from casework import stats as casework_stats
 from casework.models import Case, Message, Reminder, Topic
 from core import privacy
 from core.models import AuditEvent, OutboxMessage
@@ -62,6 +63,10 @@ B_EMAIL = "kanari-b-2a9@example.org"
 B_DESCRIPTION = "KANARI-B-INQUIRY-9c7 about my salary, long enough to be valid"
 B_DRAFT_TEXT = "KANARI-B-DRAFT-ANSWER-3f5"
 B_CANARIES = (B_EMAIL, B_DESCRIPTION, B_DRAFT_TEXT)
+# Session, user, roles and the session's own bookkeeping; the download adds a fixed number
+# per section, plus two per case of the person's own (casework.privacy reads each thread).
+MY_DATA_PAGE_QUERIES = 13
+DOWNLOAD_QUERIES = 49
 
 
 def _activate(user, *, county):
@@ -246,8 +251,16 @@ def _database_text():
 
 
 def _published_figures(editions):
-    """What the survey report publishes: responses per breakdown and answers per value."""
-    figures = {}
+    """What the reports publish: survey responses per breakdown and answers per value, and
+    every casework statistics table of this year."""
+    year = timezone.localdate().year
+    figures = {
+        ("casework", period, breakdown): repr(
+            casework_stats.all_tables(period=period, year=year, breakdown=breakdown)
+        )
+        for period in ("month", "quarter", "year")
+        for breakdown in ("region", "employer_type")
+    }
     for edition in editions:
         for dimension in survey_services.STRATA_FIELDS:
             figures[(edition.year, dimension)] = responses_by(edition, dimension)
@@ -477,7 +490,13 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
     a_id = member_a.pk
     case_a = world["case_a"]
     other_device = _login(member_a, user_agent="second device")
+    # Enough cases on A's topic that the statistics show the count instead of suppressing it.
+    for _n in range(5):
+        casework_services.request_guidance(
+            member=member_b, topics=list(case_a.topics.all()), description=B_DESCRIPTION
+        )
     figures = _published_figures(world["editions"])
+    assert "Cell(count=7," in figures[("casework", "year", "region")]
     responses = Response.objects.count()
     b_before = _rows_pointing_at(member_b.pk)
     b_export_before = json.loads(privacy.personal_data_json(member_b))
@@ -519,7 +538,7 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
     deleted = AuditEvent.objects.get(action="privacy.account_deleted")
     assert (deleted.actor_id, deleted.subject_id, deleted.object_id) == (None, None, "")
 
-    # The published survey figures do not move; the anonymous responses stay.
+    # The published figures do not move; the anonymous survey responses stay.
     assert Response.objects.count() == responses
     assert _published_figures(world["editions"]) == figures
 
@@ -554,3 +573,27 @@ def test_a_case_kept_after_deletion_is_still_anonymised_by_the_retention_job(wor
     later = timezone.now() + timedelta(days=settings.CASEWORK_RETENTION_DAYS + 1)
     assert casework_services.anonymise_expired_cases(now=later) == 1
     assert A_DESCRIPTION not in _database_text()
+
+
+# --- Query counts -------------------------------------------------------------------------
+
+
+def _other_members_with_data(count):
+    topic = Topic.objects.get(code="stigma")
+    for _n in range(count):
+        user = factories.member_user()
+        _activate(user, county="03")
+        casework_services.request_guidance(member=user, topics=[topic], description=B_DESCRIPTION)
+
+
+@pytest.mark.parametrize("others", [3, 9])
+def test_page_and_download_query_counts_stay_flat_as_members_grow(
+    world, others, django_assert_num_queries
+):
+    _other_members_with_data(others)
+    client = world["client_a"]
+    _reauthenticate(client)
+    with django_assert_num_queries(MY_DATA_PAGE_QUERIES):
+        assert client.get(reverse("core:my-data")).status_code == 200
+    with django_assert_num_queries(DOWNLOAD_QUERIES):
+        assert client.get(DOWNLOAD).status_code == 200
