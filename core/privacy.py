@@ -159,11 +159,10 @@ def record_export(*, user):
 
 
 def can_self_delete(user):
-    """Staff accounts are deleted by an administrator, who hands over their cases and
-    decisions first; a member deletes their own."""
-    return not roles.requires_mfa(user) and not (
-        roles.has_role(user, roles.ADVISOR) or roles.has_role(user, roles.ADMIN)
-    )
+    """Staff accounts (advisors, admins, Django staff: those that must use MFA) are deleted
+    by an administrator, who hands over their cases and decisions first; a member, or
+    someone who only signed up, deletes their own."""
+    return user.is_authenticated and not roles.requires_mfa(user)
 
 
 @transaction.atomic
@@ -177,6 +176,8 @@ def delete_account(*, user):
         )
     user_model = get_user_model()
     user = user_model.objects.select_for_update().get(pk=user.pk)
+    # Registration order: core's own entries first (the outbox eraser reads the email
+    # addresses before their eraser removes them), then the apps in INSTALLED_APPS order.
     for registration in registrations().values():
         if registration.eraser is not None:
             registration.eraser(user)
@@ -353,6 +354,7 @@ def _erase_emails(user):
 
 
 # Not linked by a foreign key (an email may go to a non-member), but it holds the address.
+# Registered before account.EmailAddress: its eraser needs the addresses.
 register(
     "core.OutboxMessage",
     fields=[],
@@ -448,6 +450,8 @@ def _erase_reminders(user):
     Reminder.objects.filter(advisor=user).delete()
 
 
+# `assignee` is only ever a staff account, and staff do not delete themselves here; an
+# administrator reassigns their cases first (a restricted case must keep an assignee).
 register(
     "casework.Case",
     fields=["member", "assignee"],
