@@ -604,3 +604,22 @@ def test_page_and_download_query_counts_stay_flat_as_members_grow(
         assert client.get(reverse("core:my-data")).status_code == 200
     with django_assert_num_queries(DOWNLOAD_QUERIES):
         assert client.get(DOWNLOAD).status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="casework/case_detail.html resolves message.author.email in a filter argument, "
+    "which raises (500) once a reply's author account is deleted; fix asked of the lead",
+)
+def test_advisor_still_works_the_kept_case_without_the_person(world):
+    case_a = world["case_a"]
+    advisor = case_a.assignee
+    privacy.delete_account(user=world["a"])
+    client = Client()
+    client.force_login(advisor)
+    page = client.get(reverse("casework:case-detail", kwargs={"pk": case_a.pk}))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert A_DESCRIPTION in html
+    for canary in (A_EMAIL, A_FIRST, A_LAST):
+        assert canary not in html
