@@ -53,10 +53,9 @@ def my_data(request):
 @require_GET
 @reauthentication_required
 def my_data_download(request):
+    body = privacy.personal_data_json(request.user)
     privacy.record_export(user=request.user)
-    response = HttpResponse(
-        privacy.personal_data_json(request.user), content_type="application/json; charset=utf-8"
-    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="erfaring-my-data.json"'
     response["Cache-Control"] = "no-store"
     return response
