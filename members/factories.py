@@ -1,14 +1,24 @@
 """Factories shared by the tests and the demo data (manage.py seed_demo)."""
 
+import functools
 import time
 
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from . import roles
 
 DEFAULT_PASSWORD = "erfaring-demo-passord"
+
+
+@functools.cache
+def default_password_hash():
+    """One Argon2 hash of DEFAULT_PASSWORD, shared by every factory-made user: hashing anew
+    for each of the demo's hundreds of people and the suite's thousands of users is what
+    made both slow. The hasher stays the production one."""
+    return make_password(DEFAULT_PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,7 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = factory.Faker("first_name", locale="no_NO")
     last_name = factory.Faker("last_name", locale="no_NO")
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+    password = factory.LazyFunction(lambda: default_password_hash())
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):

@@ -9,7 +9,6 @@ from django.urls import reverse
 from casework.models import Case
 from core.models import OutboxMessage
 
-from ..core.test_outbox import dead_broker  # noqa: F401 - fixture
 from .conftest import CANARY_DESCRIPTION
 
 

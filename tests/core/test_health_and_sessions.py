@@ -11,8 +11,6 @@ from django.utils import timezone
 from core.tasks import record_worker_heartbeat
 from members import factories
 
-from .test_outbox import dead_broker  # noqa: F401 - fixture
-
 
 def test_health_reports_each_part(client, db):
     response = client.get(reverse("health"))

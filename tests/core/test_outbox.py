@@ -13,36 +13,10 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools
 
 from core import outbox
 from core.models import OutboxMessage
 from core.tasks import deliver_outbox_message
-from erfaring.celery import app as celery_app
-
-DEAD_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _reset_broker_connections():
-    # kombu keeps producer pools in a process-wide registry; drop them with the app's own.
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def dead_broker(monkeypatch):
-    """Point Celery at a port where nothing listens, as when Redis is down."""
-    original = celery_app.conf.broker_url
-    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
-    celery_app.conf.broker_url = DEAD_BROKER
-    _reset_broker_connections()
-    assert celery_app.connection_for_write().port == 1
-    yield
-    monkeypatch.undo()
-    celery_app.conf.broker_url = original
-    _reset_broker_connections()
 
 
 def _after_grace():

@@ -11,7 +11,6 @@ from django.urls import reverse
 from core.models import OutboxMessage
 from surveys.models import Response
 
-from ..core.test_outbox import dead_broker  # noqa: F401 - fixture
 from .conftest import page_data, start
 
 pytestmark = pytest.mark.django_db
