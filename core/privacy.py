@@ -107,6 +107,22 @@ def user_linked_fields():
     return linked
 
 
+def coverage_problems(linked=None):
+    """What keeps the registry from covering every link to a person: a model not
+    registered, or registered for other fields than those pointing at the user. Empty when
+    all is covered. `linked` defaults to the installed models (user_linked_fields)."""
+    linked = user_linked_fields() if linked is None else linked
+    registered = registrations()
+    problems = []
+    for label, fields in sorted(linked.items()):
+        entry = registered.get(label)
+        if entry is None:
+            problems.append(f"{label} ({', '.join(sorted(fields))}) is not registered")
+        elif set(entry.fields) != set(fields):
+            problems.append(f"{label} registers {sorted(entry.fields)}; linked: {sorted(fields)}")
+    return problems
+
+
 # --- Export -----------------------------------------------------------------------------
 
 
