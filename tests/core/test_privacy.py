@@ -589,11 +589,6 @@ def test_page_and_download_query_counts_stay_flat_as_members_grow(
         assert client.get(DOWNLOAD).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="casework/case_detail.html resolves message.author.email in a filter argument, "
-    "which raises (500) once a reply's author account is deleted; fix asked of the lead",
-)
 def test_advisor_still_works_the_kept_case_without_the_person(world):
     case_a = world["case_a"]
     advisor = case_a.assignee
