@@ -6,7 +6,7 @@ import time
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import identify_hasher, make_password
 
 from . import roles
 
@@ -21,6 +21,14 @@ def default_password_hash():
     return make_password(DEFAULT_PASSWORD)
 
 
+def _is_hash(value):
+    try:
+        identify_hasher(value)
+    except ValueError:
+        return False
+    return True
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -31,6 +39,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="no_NO")
     last_name = factory.Faker("last_name", locale="no_NO")
     password = factory.LazyFunction(lambda: default_password_hash())
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        password = kwargs.get("password")
+        if password is None:
+            kwargs["password"] = make_password(None)  # unusable: this person never signs in
+        elif not _is_hash(password):
+            kwargs["password"] = make_password(password)
+        return super()._create(model_class, *args, **kwargs)
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):
