@@ -13,6 +13,12 @@ from members import factories
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(django_db_serialized_rollback):
+    """A transactional test starts from emptied tables, without the reference data that
+    migrations load (municipalities, topics, role groups): restore it first."""
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache(db):
     # The cache is the database cache; rate-limit counters must not leak between tests.
     cache.clear()
