@@ -213,6 +213,10 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
 # --- Email ----------------------------------------------------------------------------------
+# Production must name its mail server: the console backend would write sign-in and
+# verification links into the logs.
+if not DEBUG and not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL must be set when DJANGO_DEBUG=0.")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = 10

@@ -33,6 +33,7 @@ def production_env(tmp_path, **overrides):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
+        "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "CELERY_BROKER_URL": "filesystem://",
@@ -58,7 +59,16 @@ def run_python(args, env, timeout=120):
 # --- Start-up -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variable", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "EMAIL_URL",
+        "SURVEY_RESPONSE_KEY",
+        "FIELD_ENCRYPTION_SALT",
+    ],
+)
 def test_production_start_up_refuses_a_missing_variable(tmp_path, variable):
     # Empty rather than absent, so a developer's .env cannot fill it in.
     result = run_python(["manage.py", "check"], production_env(tmp_path, **{variable: ""}))
