@@ -1,27 +1,45 @@
 """Role fixtures and shared helpers. Tests talk to the real database and broker of the
 environment (PostgreSQL and Redis in CI); nothing of ours is mocked."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from kombu import pools
 
 from core import outbox
 from erfaring.celery import app as celery_app
-from members import factories
-
-
-@pytest.fixture(autouse=True)
-def _reference_data_in_transactional_tests(django_db_serialized_rollback):
-    """A transactional test starts from emptied tables, without the reference data that
-    migrations load (municipalities, topics, role groups): restore it first."""
+from members import factories, roles
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache(db):
     # The cache is the database cache; rate-limit counters must not leak between tests.
     cache.clear()
+
+
+REFERENCE_DATA_LOADERS = [
+    ("members.migrations.0003_load_municipalities_2024", "load"),
+    ("casework.migrations.0002_seed_topics", "seed_topics"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(_clear_cache, request):
+    """A transactional test may start from tables another one emptied, without the reference
+    data that migrations load (municipalities, topics, role groups): load it again, with the
+    migrations' own idempotent loaders."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        return
+    for module, function in REFERENCE_DATA_LOADERS:
+        getattr(importlib.import_module(module), function)(django_apps, None)
+    roles.sync_role_groups()
 
 
 @pytest.fixture
