@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import ContractType, County, EmployerType, Field, Membership, Municipality, Profile
+from .services import PROFILE_FIELDS
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -52,18 +53,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            "county",
-            "municipality",
-            "employer_type",
-            "field",
-            "position_percent",
-            "contract_type",
-            "training_completed",
-            "union_member",
-            "user_representative",
-            "year_started",
-        ]
+        fields = list(PROFILE_FIELDS)
         widgets = {
             "employer_type": forms.RadioSelect,
             "field": forms.RadioSelect,
