@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from core.audit import log_denied
+from members.roles import has_role_permission
 
 from .models import Case
 
@@ -19,7 +20,7 @@ WORK_CASEWORK = "members.work_casework"
 
 
 def is_advisor(user):
-    return user.is_authenticated and user.has_perm(WORK_CASEWORK)
+    return user.is_authenticated and user.is_active and has_role_permission(user, WORK_CASEWORK)
 
 
 def visible_cases_for(user, *, perspective):

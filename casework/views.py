@@ -2,7 +2,7 @@
 audited by the services or here (record_case_view)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import permission_required, user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
@@ -15,7 +15,7 @@ from core import disclosure
 from core.audit import record_event
 from members.roles import MEMBER, has_role
 
-from . import selectors, services, stats
+from . import access, selectors, services, stats
 from .access import ADVISOR, get_case_for, visible_cases_for
 from .access import MEMBER as MEMBER_VIEW
 from .forms import (
@@ -32,7 +32,15 @@ from .forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
-advisor_required = permission_required("members.work_casework", raise_exception=True)
+
+
+def advisor_required(view):
+    def check(user):
+        if not access.is_advisor(user):
+            raise PermissionDenied
+        return True
+
+    return user_passes_test(check)(view)
 
 
 def _member_required(view):

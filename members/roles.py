@@ -60,6 +60,13 @@ def has_role(user, role):
     return role in role_names(user)
 
 
+def has_role_permission(user, permission):
+    """Whether one of the user's roles grants `permission`. Unlike has_perm() this does not
+    say yes to every superuser: access to members' data follows from a role (need-to-know),
+    not from being a superuser."""
+    return any(permission in ROLE_PERMISSIONS[role] for role in role_names(user))
+
+
 def requires_mfa(user):
     return user.is_authenticated and (
         user.is_staff or user.is_superuser or bool(role_names(user) & ROLES_REQUIRING_MFA)

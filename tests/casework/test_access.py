@@ -9,6 +9,7 @@ from django.urls import reverse
 from casework.access import ADVISOR, MEMBER, visible_cases_for
 from casework.factories import CaseFactory
 from casework.models import Case
+from members import factories
 
 from .conftest import client_for
 
@@ -99,6 +100,15 @@ def test_admin_cannot_reach_case_content(admin_user, member_case, name, method):
 @pytest.mark.parametrize(("name", "method"), MEMBER_CASE_URLS)
 def test_admin_gets_404_for_members_case(admin_user, member_case, name, method):
     assert _call(client_for(admin_user), name, method, member_case.pk).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "method"), ADVISOR_CASE_URLS)
+def test_superuser_without_the_advisor_role_cannot_reach_case_content(member_case, name, method):
+    superuser = factories.UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+    factories.with_totp(superuser)
+    response = _call(client_for(superuser), name, method, member_case.pk)
+    assert response.status_code in (403, 404)
+    assert not visible_cases_for(superuser, perspective=ADVISOR).exists()
 
 
 def test_advisor_sees_triage_and_own_cases_in_detail(advisor, member_case, assigned_case):
