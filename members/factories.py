@@ -198,3 +198,23 @@ def applicant(*, profile=None, **user_kwargs):
         user=user, status="pending", member_since=None, period_start=None, period_end=None
     )
     return user
+
+
+def random_profile(user, municipality, rng):
+    """An unsaved profile with random answers in `municipality`, for bulk-created
+    populations (statistics tests and the export measurements)."""
+    from .models import ContractType, EmployerType, Field, Profile
+
+    return Profile(
+        user=user,
+        county_id=municipality.county_id,
+        municipality=municipality,
+        employer_type=rng.choice(EmployerType.values),
+        field=rng.choice(Field.values),
+        position_percent=rng.randint(1, 100),
+        contract_type=rng.choice(ContractType.values),
+        training_completed=rng.choice([True, False, None]),
+        union_member=rng.choice([True, False, None]),
+        user_representative=rng.choice([True, False, None]),
+        year_started=rng.randint(2000, 2026),
+    )

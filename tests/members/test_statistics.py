@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from core.models import AuditEvent
 from members import reports
-from members.models import ContractType, EmployerType, Field, Membership, Municipality, Profile
+from members.factories import random_profile
+from members.models import Membership, Municipality, Profile
 from tests.core.test_disclosure import published_two_way, recoverable_cells
 
 STATS = reverse("members:statistics")
@@ -39,21 +40,7 @@ def bulk_members(n, rng=None, *, county_codes=None, prefix="stat", status=None):
     profiles, memberships = [], []
     for user in users:
         municipality = rng.choice(municipalities)
-        profiles.append(
-            Profile(
-                user=user,
-                county_id=municipality.county_id,
-                municipality=municipality,
-                employer_type=rng.choice(EmployerType.values),
-                field=rng.choice(Field.values),
-                position_percent=rng.randint(1, 100),
-                contract_type=rng.choice(ContractType.values),
-                training_completed=rng.choice([True, False, None]),
-                union_member=rng.choice([True, False, None]),
-                user_representative=rng.choice([True, False, None]),
-                year_started=rng.randint(2000, 2026),
-            )
-        )
+        profiles.append(random_profile(user, municipality, rng))
         member_status = status or rng.choice(["active", "active", "grace", "lapsed", "pending"])
         approved = member_status != "pending"
         memberships.append(

@@ -20,7 +20,8 @@ from django.db import connection, transaction
 
 from core import disclosure
 from members import reports
-from members.models import ContractType, EmployerType, Field, Membership, Municipality, Profile
+from members.factories import random_profile
+from members.models import Membership, Municipality, Profile
 
 BATCH = 5000
 
@@ -96,21 +97,7 @@ class Command(BaseCommand):
                 profiles, memberships = [], []
                 for user in people:
                     municipality = rng.choice(municipalities)
-                    profiles.append(
-                        Profile(
-                            user=user,
-                            county_id=municipality.county_id,
-                            municipality=municipality,
-                            employer_type=rng.choice(EmployerType.values),
-                            field=rng.choice(Field.values),
-                            position_percent=rng.randint(1, 100),
-                            contract_type=rng.choice(ContractType.values),
-                            training_completed=rng.choice([True, False, None]),
-                            union_member=rng.choice([True, False, None]),
-                            user_representative=rng.choice([True, False, None]),
-                            year_started=rng.randint(2000, 2026),
-                        )
-                    )
+                    profiles.append(random_profile(user, municipality, rng))
                     status = rng.choice(["active"] * 6 + ["grace", "lapsed", "pending"])
                     approved = status != "pending"
                     memberships.append(
