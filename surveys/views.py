@@ -298,8 +298,9 @@ def receipt(request, year, preview=False):
 @permission_required(MANAGE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def manage_edition_list(request):
-    form = CopyEditionForm(request.POST or None, initial={"year": timezone.localdate().year})
     editions = list(selectors.editions_for_admin())
+    next_year = editions[0].year + 1 if editions else timezone.localdate().year
+    form = CopyEditionForm(request.POST or None, initial={"year": next_year})
     if request.method == "POST" and form.is_valid():
         source = editions[0] if editions else None
         if source is None:
