@@ -179,11 +179,12 @@ def page(request, year, number, preview=False):
                 section=section,
                 page_answers=form.answers(),
             )
-            saved_at = formats.time_format(timezone.localtime(draft.updated_at), "H:i")
-            messages.success(request, _("Saved %(time)s") % {"time": saved_at})
             if action == "back" and number > 1:
                 return redirect(flow.url("page", number=number - 1))
             if action == "later":
+                # The question pages show when they were saved; the page they leave for does not.
+                saved_at = formats.time_format(timezone.localtime(draft.updated_at))
+                messages.success(request, _("Saved %(time)s") % {"time": saved_at})
                 return redirect("surveys:edition-list" if not preview else flow.url("start"))
             if action == "back":
                 return redirect(flow.url("start"))
