@@ -244,7 +244,7 @@ SECTIONS = [
                 "supervisor_lived_experience",
                 "yes_no",
                 "Har veilederen din selv erfaringskompetanse?",
-                "Does your supervisor have lived experience?",
+                "Does your supervisor have experiential expertise of their own?",
                 show_if=("gets_supervision", ["yes"]),
                 choices=YES_NO,
             ),
@@ -376,7 +376,7 @@ SECTIONS = [
                 items=[
                     (
                         "recommend",
-                        "Jeg vil anbefale jobben til andre med erfaring",
+                        "Jeg vil anbefale jobben til andre med egen erfaring",
                         "I would recommend the job to others with lived experience",
                     ),
                     (

@@ -127,3 +127,20 @@ def test_english_numbers_are_typed_and_shown_the_english_way(english, edition):
     )
     assert response.status_code == 200
     assert draft_answers(edition)["representation_hours"] == "12.5"
+
+
+def _texts(spec):
+    yield spec["text_nb"], spec["text_en"]
+    for _code, nb, en in spec.get("items", []):
+        yield nb, en
+
+
+def test_experiential_expertise_is_not_lived_experience():
+    from surveys.questionnaire import SECTIONS
+
+    pairs = [pair for s in SECTIONS for spec in s["questions"] for pair in _texts(spec)]
+    for nb, en in pairs:
+        if "erfaringskompetanse" in nb.lower():
+            assert "experiential expertise" in en, en
+        if "lived experience" in en:
+            assert "egen erfaring" in nb, nb
