@@ -163,6 +163,7 @@ ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -348,6 +349,9 @@ MEMBERSHIP_PERIOD_MONTHS = env.int("MEMBERSHIP_PERIOD_MONTHS", default=0)
 MEMBERSHIP_GRACE_DAYS = env.int("MEMBERSHIP_GRACE_DAYS", default=30)
 # How early a member may renew: renewing earlier would pay for a period far ahead.
 MEMBERSHIP_RENEWAL_WINDOW_DAYS = env.int("MEMBERSHIP_RENEWAL_WINDOW_DAYS", default=60)
+# With calendar-year periods, an approval within this many days of the year's end also
+# covers the next year, so a new member is not asked to renew within weeks.
+MEMBERSHIP_LATE_APPROVAL_DAYS = env.int("MEMBERSHIP_LATE_APPROVAL_DAYS", default=60)
 # Renewal reminders: days relative to the end date (negative = before it).
 MEMBERSHIP_REMINDER_DAYS = tuple(
     env.list("MEMBERSHIP_REMINDER_DAYS", cast=int, default=[-30, -7, 14])

@@ -37,30 +37,30 @@ def data(**overrides):
     return values
 
 
-def test_application_stores_profile_consent_version_and_time_and_waits(member):
+def test_application_stores_profile_consent_version_and_time_and_waits(person):
     with at(2026, 3, 2):
-        membership = services.submit_application(user=member, data=data(), consent=True)
+        membership = services.submit_application(user=person, data=data(), consent=True)
     assert membership.status == Membership.Status.PENDING
-    consent = Consent.objects.get(user=member)
+    consent = Consent.objects.get(user=person)
     assert consent.version == "2026-1"
     assert consent.given_at == datetime(2026, 3, 2, 12, tzinfo=OSLO)
-    assert Profile.objects.get(user=member).employer_type == "nav"
+    assert Profile.objects.get(user=person).employer_type == "nav"
 
 
-def test_application_without_consent_stores_nothing(member):
+def test_application_without_consent_stores_nothing(person):
     with pytest.raises(ValidationError):
-        services.submit_application(user=member, data=data(), consent=False)
-    assert not Profile.objects.filter(user=member).exists()
-    assert not Membership.objects.filter(user=member).exists()
+        services.submit_application(user=person, data=data(), consent=False)
+    assert not Profile.objects.filter(user=person).exists()
+    assert not Membership.objects.filter(user=person).exists()
     assert not Consent.objects.exists()
 
 
-def test_municipality_in_another_county_is_refused_and_nothing_stored(member):
+def test_municipality_in_another_county_is_refused_and_nothing_stored(person):
     from members.models import County
 
     with pytest.raises(ValidationError) as error:
         services.submit_application(
-            user=member, data=data(county=County.objects.get(code="03")), consent=True
+            user=person, data=data(county=County.objects.get(code="03")), consent=True
         )
     assert "municipality" in error.value.message_dict
     assert not Profile.objects.exists() and not Membership.objects.exists()
