@@ -12,12 +12,13 @@ from django.urls import reverse
 from members import factories
 
 PASSWORD = "a-long-enough-passphrase"
+NAME = {"first_name": "Nina", "last_name": "Nykommer"}
 
 
 def _signup(client, email):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD, **NAME},
     )
 
 
@@ -37,6 +38,7 @@ def test_signup_verify_then_login(client, db, deliver_outbox):
     assert response.url == reverse("account_email_verification_sent")
     user = get_user_model().objects.get(email="new.person@example.org")
     assert user.password.startswith("argon2$")
+    assert (user.first_name, user.last_name) == ("Nina", "Nykommer")
 
     # Until the address is confirmed, the account cannot be used.
     response = _login(client, "new.person@example.org", PASSWORD)
@@ -124,9 +126,27 @@ def test_login_is_throttled_after_five_failures_for_one_email(client, member):
 def test_password_policy(client, db, password, accepted):
     response = client.post(
         reverse("account_signup"),
-        {"email": "policy@example.org", "password1": password, "password2": password},
+        {"email": "policy@example.org", "password1": password, "password2": password, **NAME},
     )
     assert (response.status_code == 302) is accepted
+
+
+def test_signup_asks_for_the_name_first(client, db):
+    page = client.get(reverse("account_signup")).content.decode()
+    names = re.findall(r'<input[^>]*name="(\w+)"', page)
+    assert [n for n in names if n not in ("csrfmiddlewaretoken", "next")][:3] == [
+        "first_name",
+        "last_name",
+        "email",
+    ]
+    assert 'autocomplete="given-name"' in page
+
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "nameless@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(email="nameless@example.org").exists()
 
 
 @pytest.mark.parametrize("fixture", ["advisor", "admin_user"])
