@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 
@@ -28,3 +29,17 @@ class AccountAdapter(DefaultAccountAdapter):
             html=html,
             from_email=message.from_email,
         )
+
+
+def verify_address_on_password_reset(sender, request, user, **kwargs):
+    """An imported member accepts the invitation by choosing a password through the link
+    we emailed; that proves the address is theirs, so they are not sent a second email to
+    confirm it. Only when they have that one address: with several, the link may have gone
+    to another."""
+    addresses = list(EmailAddress.objects.filter(user=user))
+    if len(addresses) != 1 or addresses[0].email.lower() != user.email.lower():
+        return
+    address = addresses[0]
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
