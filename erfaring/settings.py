@@ -108,8 +108,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    # SQLite: wait for the worker's writes instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite, shared by the web process and the Celery worker of `make run`. WAL lets them
+    # read while the other writes; IMMEDIATE takes the write lock when a transaction begins,
+    # so a writer waits its turn (up to `timeout` seconds) instead of failing with "database
+    # is locked" when a transaction that began by reading tries to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL",
+    )
     # The test database is a file (one per test process), so a Celery worker started by a
     # test can open it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
