@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -40,7 +41,7 @@ def _link(pattern):
     message = mail.outbox[-1]
     match = re.search(pattern, message.body)
     assert match, f"no link like {pattern} in {message.subject!r}"
-    return match.group(0).replace("http://testserver", "").replace("http://127.0.0.1:8000", "")
+    return match.group(0).removeprefix(settings.SITE_URL)
 
 
 def _member_pages(client, edition):
