@@ -313,6 +313,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default config gives "django" its own console handler as well (in
+        # DEBUG), which printed each of its messages twice: one handler only.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A 403 or 404 is one line of the access log (runserver's, gunicorn's), and a refused
+        # access to someone's object one line of erfaring.security; Django's warning with
+        # a traceback per 403/404 would add nothing. Server errors keep theirs.
+        "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "erfaring.security": {"level": "INFO"},
         "erfaring.alerts": {"level": "WARNING"},
