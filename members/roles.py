@@ -13,6 +13,8 @@ when the membership lapses, is cancelled or was never approved. is_member() is t
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
+from .models import Membership
+
 MEMBER = "member"
 ADVISOR = "advisor"
 ADMIN = "admin"
@@ -57,8 +59,6 @@ def role_names(user):
         return frozenset()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        from .models import Membership
-
         staff = Group.objects.filter(user=user, name__in=STAFF_ROLES).values_list("name", flat=True)
         member = (
             Membership.objects.giving_access()
