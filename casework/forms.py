@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -21,6 +22,14 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+def _description_help():
+    # Interpolated when shown: `%` on a lazy string translates at import, in whatever
+    # language was active then (English pages showed it in Bokmål).
+    return _(
+        "Between %(min)d and %(max)d characters. Only the organisation's advisors read it."
+    ) % {"min": DESCRIPTION_MIN_LENGTH, "max": DESCRIPTION_MAX_LENGTH}
+
+
 class GuidanceRequestForm(forms.Form):
     """What a member sends. Only these fields are read: a posted status, member or assignee
     is ignored (mass assignment)."""
@@ -40,10 +49,7 @@ class GuidanceRequestForm(forms.Form):
         min_length=DESCRIPTION_MIN_LENGTH,
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_(
-            "Between %(min)d and %(max)d characters. Only the organisation's advisors read it."
-        )
-        % {"min": DESCRIPTION_MIN_LENGTH, "max": DESCRIPTION_MAX_LENGTH},
+        help_text=lazy(_description_help, str)(),
         error_messages={"required": _("Describe your situation.")},
     )
     safe_contact = forms.CharField(

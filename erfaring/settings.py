@@ -200,6 +200,11 @@ LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
+# English dates in the day-month order and 24-hour clock our readers use (erfaring/formats/en).
+FORMAT_MODULE_PATH = ["erfaring.formats"]
+# Off: it would also group years, ids in form values and member numbers ("2 026"). Amounts
+# and counts are grouped where they are shown, with the `number` filter (core/numbers.py).
+USE_THOUSAND_SEPARATOR = False
 USE_I18N = True
 USE_TZ = True
 

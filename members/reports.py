@@ -126,6 +126,22 @@ def _dimensions():
     }
 
 
+# How a caption names each breakdown ("Members by union membership"): a noun phrase, not the
+# column heading ("Union member"), so the caption reads as a sentence in both languages.
+CAPTION_TERMS = {
+    "county": _("county"),
+    "employer_type": _("employer type"),
+    "field": _("field of work"),
+    "status": _("membership status"),
+    "year_joined": _("year joined"),
+    "position_band": _("position percentage"),
+    "contract_type": _("contract type"),
+    "training": _("completed training programme"),
+    "union_member": _("union membership"),
+    "user_representative": _("role as user representative"),
+}
+
+
 DIMENSION_KEYS = (
     "county",
     "employer_type",
@@ -169,12 +185,12 @@ def membership_table(rows, columns=None):
     )
     if columns is None:
         counts = {row["d0"]: row["n"] for row in counted}
-        title = _("Members by %(rows)s") % {"rows": dimensions[rows][0].label.lower()}
+        title = _("Members by %(rows)s") % {"rows": CAPTION_TERMS[rows]}
         return protect_table(counts=counts, rows=dimensions[rows][0], title=title)
     counts = {(row["d0"], row["d1"]): row["n"] for row in counted}
     title = _("Members by %(rows)s and %(columns)s") % {
-        "rows": dimensions[rows][0].label.lower(),
-        "columns": dimensions[columns][0].label.lower(),
+        "rows": CAPTION_TERMS[rows],
+        "columns": CAPTION_TERMS[columns],
     }
     return protect_table(
         counts=counts, rows=dimensions[rows][0], columns=dimensions[columns][0], title=title

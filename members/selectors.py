@@ -16,6 +16,7 @@ STRATA_KEYS = (
     "union_member",
     "user_representative",
     "contract_type",
+    "training_completed",
 )
 
 
@@ -29,8 +30,9 @@ def breakdown_strata_for(user) -> dict[str, str]:
     """The member's breakdown categories as short stable codes, for anonymous survey responses.
 
     Exactly the keys in STRATA_KEYS: "region" ("vest"), "county" ("46"), "employer_type"
-    ("municipality"), "field" ("both"), "union_member" and "user_representative" ("yes"/"no"),
-    "contract_type" ("permanent"). A value is "" when unknown (no profile, or not answered).
+    ("municipality"), "field" ("both"), "union_member", "user_representative" and
+    "training_completed" ("yes"/"no"), "contract_type" ("permanent"). A value is "" when unknown
+    (no profile, or not answered).
     Nothing that identifies the person (no municipality, no year).
     """
     profile = Profile.objects.filter(user_id=user.pk).first()
@@ -44,6 +46,7 @@ def breakdown_strata_for(user) -> dict[str, str]:
         "union_member": _yes_no(profile.union_member),
         "user_representative": _yes_no(profile.user_representative),
         "contract_type": profile.contract_type or "",
+        "training_completed": _yes_no(profile.training_completed),
     }
 
 
