@@ -7,23 +7,36 @@ multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 MEMBER = "member"
 ADVISOR = "advisor"
+LEAD_ADVISOR = "lead_advisor"
 ADMIN = "admin"
 
 ROLE_PERMISSIONS = {
     MEMBER: [],
     ADVISOR: ["members.work_casework"],
+    # The lead works cases too, and also sees and reassigns every case that is not restricted.
+    LEAD_ADVISOR: ["members.work_casework", "members.lead_casework"],
     ADMIN: [
         "members.manage_membership",
         "members.manage_surveys",
         "members.view_statistics",
+        "members.manage_roles",
     ],
 }
 ROLES = tuple(ROLE_PERMISSIONS)
+# The roles an admin gives and removes on the role page; membership follows the membership.
+STAFF_ROLES = (ADVISOR, LEAD_ADVISOR, ADMIN)
+ROLE_LABELS = {
+    MEMBER: _("Member"),
+    ADVISOR: _("Advisor"),
+    LEAD_ADVISOR: _("Lead advisor"),
+    ADMIN: _("Administrator"),
+}
 # Roles whose accounts reach other people's data: they must have an authenticator.
-ROLES_REQUIRING_MFA = frozenset({ADVISOR, ADMIN})
+ROLES_REQUIRING_MFA = frozenset({ADVISOR, LEAD_ADVISOR, ADMIN})
 
 
 def _permissions(codes):
@@ -95,3 +108,5 @@ def revoke_role(*, user, role):
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_role_names", None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
