@@ -2,7 +2,8 @@
 so a list never shows a case its detail page would refuse.
 
 Two perspectives: a member sees their own cases (replies only); an advisor sees the triage
-queue (unassigned, not restricted) and the cases assigned to them (restricted or not).
+queue (unassigned, not restricted) and the cases assigned to them (restricted or not); a
+lead advisor also sees every colleague's case that is not restricted, to reassign it.
 Admins see statistics only, never case content.
 """
 
@@ -17,10 +18,15 @@ from .models import Case
 MEMBER = "member"
 ADVISOR = "advisor"
 WORK_CASEWORK = "members.work_casework"
+LEAD_CASEWORK = "members.lead_casework"
 
 
 def is_advisor(user):
     return user.is_authenticated and user.is_active and has_role_permission(user, WORK_CASEWORK)
+
+
+def is_lead(user):
+    return is_advisor(user) and has_role_permission(user, LEAD_CASEWORK)
 
 
 def visible_cases_for(user, *, perspective):
@@ -29,10 +35,10 @@ def visible_cases_for(user, *, perspective):
     if perspective == MEMBER:
         return Case.objects.filter(member=user, anonymised_at__isnull=True)
     if perspective == ADVISOR and is_advisor(user):
-        return Case.objects.filter(
-            Q(assignee=user) | Q(assignee__isnull=True, restricted=False),
-            anonymised_at__isnull=True,
+        shared = (
+            Q(restricted=False) if is_lead(user) else Q(assignee__isnull=True, restricted=False)
         )
+        return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True)
     return Case.objects.none()
 
 

@@ -247,6 +247,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("", _("Me or nobody")), ("me", _("Me")), ("none", _("Nobody (triage)"))],
     )
+    # Only a lead advisor's queue offers it (see __init__).
+    ALL_ASSIGNEES = ("all", _("Everyone (all cases that are not restricted)"))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -261,9 +263,14 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lead=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
+        if lead:
+            self.fields["assignee"].choices = [
+                *self.fields["assignee"].choices,
+                self.ALL_ASSIGNEES,
+            ]
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()

@@ -86,6 +86,9 @@ def queue_cases(user, *, filters, now=None):
         cases = cases.filter(assignee=user)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
+    elif assignee != "all":
+        # A lead's visible cases include colleagues'; their queue starts like everyone's.
+        cases = cases.filter(Q(assignee=user) | Q(assignee__isnull=True))
     if filters.get("overdue"):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
@@ -100,16 +103,52 @@ def visible_case_with_reference(user, reference):
     )
 
 
-def overdue_q(now=None):
-    """Open cases with no first response within the target, or a passed follow-up date."""
+OPEN_STATUSES = (Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING)
+
+
+def overdue_q(now=None, *, prefix=""):
+    """Open cases with no first response within the target, or a passed follow-up date.
+    `prefix` names the relation from another model ("assigned_cases__")."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    return Q(
-        status__in=[Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING],
-    ) & (
-        Q(first_response_at__isnull=True, created_at__lt=sla.overdue_if_created_before(now))
-        | Q(follow_up_on__lt=today)
+
+    def q(**lookups):
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    return q(status__in=OPEN_STATUSES) & (
+        q(first_response_at__isnull=True, created_at__lt=sla.overdue_if_created_before(now))
+        | q(follow_up_on__lt=today)
     )
+
+
+def _workload_counts(now, prefix):
+    def q(**lookups):
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    live = q(anonymised_at__isnull=True, status__in=OPEN_STATUSES)
+    return {
+        "open_cases": Count(prefix + "pk", filter=live, distinct=True),
+        "overdue_cases": Count(
+            prefix + "pk",
+            filter=live & overdue_q(now, prefix=prefix),
+            distinct=True,
+        ),
+        "awaiting_first_response": Count(
+            prefix + "pk",
+            filter=live & q(first_response_at__isnull=True),
+            distinct=True,
+        ),
+    }
+
+
+def advisor_workload(*, now=None):
+    """For the lead advisor: per advisor, their open cases, how many are overdue and how
+    many wait for a first response (restricted ones counted, never shown); and the same for
+    triage. Counts only, in two queries."""
+    now = now or timezone.now()
+    per_advisor = advisors().annotate(**_workload_counts(now, "assigned_cases__"))
+    triage = Case.objects.filter(assignee__isnull=True).aggregate(**_workload_counts(now, ""))
+    return list(per_advisor), triage
 
 
 def member_thread(case):

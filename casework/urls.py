@@ -13,6 +13,7 @@ urlpatterns = [
     # Advisors
     path("queue/", views.queue, name="queue"),
     path("queue/assign/", views.bulk_assign, name="bulk-assign"),
+    path("workload/", views.workload, name="workload"),
     path("inquiries/new/", views.register_inquiry, name="register-inquiry"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/messages/", views.case_message, name="case-message"),

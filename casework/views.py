@@ -140,7 +140,7 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
-    filters = QueueFilterForm(request.GET)
+    filters = QueueFilterForm(request.GET, lead=access.is_lead(request.user))
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
     cleaned = filters.cleaned_data
@@ -323,6 +323,26 @@ def case_assign(request, pk):
         lambda data: services.assign_case(case=case, actor=request.user, assignee=data["assignee"]),
         _("Case assigned."),
     )(request, case)
+
+
+# --- Lead advisor -------------------------------------------------------------------------
+
+
+def lead_required(view):
+    def check(user):
+        if not access.is_lead(user):
+            raise PermissionDenied
+        return True
+
+    return user_passes_test(check)(view)
+
+
+@never_cache
+@lead_required
+@require_GET
+def workload(request):
+    advisors, triage = selectors.advisor_workload()
+    return render(request, "casework/workload_list.html", {"advisors": advisors, "triage": triage})
 
 
 # --- Admin statistics ---------------------------------------------------------------------
