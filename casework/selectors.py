@@ -10,8 +10,8 @@ from core.models import AuditEvent
 from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
-from .access import ADVISOR, MEMBER, visible_cases_for
-from .models import Case, Message, Topic
+from .access import ADVISOR, MEMBER, covered_advisors, visible_cases_for
+from .models import Absence, Case, CaseTransfer, Message, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -86,9 +86,14 @@ def queue_cases(user, *, filters, now=None):
         cases = cases.filter(assignee=user)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
+    elif assignee == "covered":
+        cases = cases.filter(assignee__in=covered_advisors(user))
     elif assignee != "all":
-        # A lead's visible cases include colleagues'; their queue starts like everyone's.
-        cases = cases.filter(Q(assignee=user) | Q(assignee__isnull=True))
+        # A lead's visible cases include colleagues'; their queue starts like everyone's:
+        # their own, triage, and those of anyone they cover for.
+        cases = cases.filter(
+            Q(assignee=user) | Q(assignee__isnull=True) | Q(assignee__in=covered_advisors(user))
+        )
     if filters.get("overdue"):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
@@ -215,3 +220,25 @@ def case_openings_by_day(case):
         }
         for row in rows
     ]
+
+
+def absences_for(user, *, lead, today=None):
+    """Absences that are current or ahead: all of them for the lead, otherwise those where
+    `user` is away or covers."""
+    today = today or timezone.localdate()
+    absences = Absence.objects.filter(ends_on__gte=today).select_related("advisor", "cover")
+    if not lead:
+        absences = absences.filter(Q(advisor=user) | Q(cover=user))
+    return absences.order_by("starts_on", "pk")
+
+
+def covering_now(user, today=None):
+    """The current absences `user` covers, for the note above their queue."""
+    today = today or timezone.localdate()
+    return Absence.objects.current(today).filter(cover=user).select_related("advisor")
+
+
+def case_transfers(case):
+    """Moves of a restricted case by the lead, for the member's page: who moved it, to whom
+    and when; never the reason (an advisors' note)."""
+    return CaseTransfer.objects.filter(case=case).select_related("moved_by", "to_advisor")

@@ -21,6 +21,7 @@ from . import access, selectors, services, stats
 from .access import ADVISOR, get_case_for, visible_cases_for
 from .access import MEMBER as MEMBER_VIEW
 from .forms import (
+    AbsenceForm,
     AdvisorMessageForm,
     AssignForm,
     BulkAssignForm,
@@ -29,6 +30,7 @@ from .forms import (
     InquiryForm,
     MemberReplyForm,
     QueueFilterForm,
+    RestrictedMoveForm,
     StatisticsForm,
     StatusForm,
 )
@@ -101,6 +103,7 @@ def _my_case_page(request, case, reply_form, status=200):
     services.record_case_view(case=case, actor=request.user)
     context = {
         "case": case,
+        "transfers": selectors.case_transfers(case),
         "thread": selectors.member_thread(case),
         "openings": selectors.case_openings_by_day(case),
         "reply_form": reply_form,
@@ -158,6 +161,7 @@ def queue(request):
     query.pop("page", None)
     context = {
         "filters": filters,
+        "covering": selectors.covering_now(request.user),
         "reference": reference,
         "page": page,
         "query": query.urlencode(),
@@ -343,6 +347,64 @@ def lead_required(view):
 def workload(request):
     advisors, triage = selectors.advisor_workload()
     return render(request, "casework/workload_list.html", {"advisors": advisors, "triage": triage})
+
+
+@never_cache
+@lead_required
+@require_http_methods(["GET", "POST"])
+def restricted_move(request):
+    form = RestrictedMoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.move_restricted_case(lead=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s moved to %(who)s.")
+                % {
+                    "ref": case.reference,
+                    "who": case.assignee.get_full_name() or case.assignee.email,
+                },
+            )
+            return redirect("casework:workload")
+    status = 400 if form.errors else 200
+    return render(request, "casework/restricted_move_form.html", {"form": form}, status=status)
+
+
+# --- Absence cover -----------------------------------------------------------------------
+
+
+@never_cache
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def absence_list(request):
+    lead = access.is_lead(request.user)
+    form = AbsenceForm(
+        request.POST if request.method == "POST" else None, user=request.user, lead=lead
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_absence(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Absence marked; the cover has been told by email."))
+            return redirect("casework:absence-list")
+    context = {"form": form, "absences": selectors.absences_for(request.user, lead=lead)}
+    status = 400 if form.errors else 200
+    return render(request, "casework/absence_list.html", context, status=status)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def absence_end(request, pk):
+    absence = access.get_absence_for(request.user, pk)
+    services.end_absence(actor=request.user, absence=absence)
+    messages.success(request, _("Absence ended: the cases are back with their advisor."))
+    return redirect("casework:absence-list")
 
 
 # --- Admin statistics ---------------------------------------------------------------------

@@ -372,7 +372,7 @@ def _staff_roles_page(request, give_form, status=200):
 @require_http_methods(["GET", "POST"])
 def staff_roles(request):
     """Who has which staff role; give one to an existing account."""
-    form = GiveRoleForm(request.POST or None)
+    form = GiveRoleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user, role = form.cleaned_data["email"], form.cleaned_data["role"]
         try:

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 from django.urls import reverse
+from django.utils import timezone
 
+from casework.models import Absence
 from members import factories, roles
 from tests.core.test_url_access import NAMED, _sample_kwargs, _url_for
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.yaml")
-ROLES = ("anon", "member", "advisor", "admin", "staff_no_mfa", "lead")
+ROLES = ("anon", "member", "advisor", "admin", "staff_no_mfa", "lead", "cover")
 # Advisor variants: a row may leave them out, and then expects what it expects of `advisor`.
-ADVISOR_VARIANTS = ("lead",)
+ADVISOR_VARIANTS = ("lead", "cover")
 METHODS = ("GET", "POST")
 
 
@@ -59,6 +61,13 @@ def _make_user(role):
         user = factories.advisor_user(email="matrix.lead@example.org")
         roles.grant_role(user=user, role=roles.LEAD_ADVISOR)
         factories.with_totp(user)
+        return user
+    if role == "cover":
+        user = factories.advisor_user(email="matrix.cover@example.org")
+        factories.with_totp(user)
+        away = factories.advisor_user(email="matrix.away@example.org")
+        today = timezone.localdate()
+        Absence.objects.create(advisor=away, cover=user, starts_on=today, ends_on=today)
         return user
     if role == "member":
         return factories.member_user(email="matrix.member@example.org")

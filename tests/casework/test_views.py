@@ -323,9 +323,9 @@ def _seed(member, advisor, n):
         NonMemberCaseFactory()
 
 
-# Session, user, usersession, permissions, roles, count, page, topics and the filter form's
-# choices: the same number however many cases there are.
-QUEUE_QUERIES = 19
+# Session, user, usersession, permissions, roles, count, page, topics, the filter form's
+# choices and the absences the advisor covers: the same number however many cases there are.
+QUEUE_QUERIES = 20
 
 
 def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):
