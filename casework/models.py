@@ -374,3 +374,21 @@ class CaseTransfer(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.at:%Y-%m-%d}"
+
+
+class SavedQueueFilter(models.Model):
+    """The queue filters an advisor chose as their own start page (a query string that
+    QueueFilterForm accepts; never a reference search)."""
+
+    advisor = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filter"
+    )
+    query = models.CharField(max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+
+    def __str__(self):
+        return self.query

@@ -11,7 +11,7 @@ from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
 from .access import ADVISOR, MEMBER, covered_advisors, visible_cases_for
-from .models import Absence, Case, CaseTransfer, Message, Topic
+from .models import Absence, Case, CaseTransfer, Message, SavedQueueFilter, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -242,3 +242,8 @@ def case_transfers(case):
     """Moves of a restricted case by the lead, for the member's page: who moved it, to whom
     and when; never the reason (an advisors' note)."""
     return CaseTransfer.objects.filter(case=case).select_related("moved_by", "to_advisor")
+
+
+def saved_queue_query(user):
+    """The query string of the advisor's saved queue filter, or None."""
+    return SavedQueueFilter.objects.filter(advisor=user).values_list("query", flat=True).first()

@@ -2,6 +2,7 @@
 content) and any email through the outbox in the same transaction."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,6 +28,7 @@ from .models import (
     CaseTransfer,
     Message,
     Reminder,
+    SavedQueueFilter,
 )
 from .selectors import advisors, strata_for
 
@@ -427,6 +429,40 @@ def send_reminders(*, now=None):
         )
         sent += 1
     return sent
+
+
+# --- Saved queue filter -------------------------------------------------------------------
+
+# What a saved filter keeps: the filters, not a one-off reference search or a page number.
+SAVED_FILTER_FIELDS = ("status", "topic", "priority", "assignee", "overdue", "sort")
+
+
+@transaction.atomic
+def save_queue_filter(*, advisor, filters):
+    """Keep the advisor's current queue filters (cleaned data of QueueFilterForm) as the
+    page their queue opens with. Returns the query string saved."""
+    if not is_advisor(advisor):
+        raise ValidationError(_("Only advisors have a queue."))
+    values = {}
+    for name in SAVED_FILTER_FIELDS:
+        value = filters.get(name)
+        if name == "topic" and value is not None:
+            value = value.pk
+        if name == "overdue":
+            value = "on" if value else None
+        if value not in (None, ""):
+            values[name] = value
+    query = urlencode(values)
+    SavedQueueFilter.objects.update_or_create(advisor=advisor, defaults={"query": query})
+    record_event(actor=advisor, action="casework.queue_filter.saved", target=advisor)
+    return query
+
+
+@transaction.atomic
+def forget_queue_filter(*, advisor):
+    deleted, _rows = SavedQueueFilter.objects.filter(advisor=advisor).delete()
+    if deleted:
+        record_event(actor=advisor, action="casework.queue_filter.forgotten", target=advisor)
 
 
 # --- Absence cover and restricted cases ---------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -143,6 +144,9 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
+    saved = selectors.saved_queue_query(request.user)
+    if saved and not request.GET:
+        return redirect(reverse("casework:queue") + "?" + saved)
     filters = QueueFilterForm(request.GET, lead=access.is_lead(request.user))
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
@@ -162,12 +166,31 @@ def queue(request):
     context = {
         "filters": filters,
         "covering": selectors.covering_now(request.user),
+        "saved_filter": saved,
         "reference": reference,
         "page": page,
         "query": query.urlencode(),
         "assign_form": AssignForm(),
     }
     return render(request, "casework/case_list.html", context)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def queue_save_filter(request):
+    """Save the filters the advisor is looking at (posted from the queue page) as their
+    queue's start page, or forget the saved one."""
+    if request.POST.get("forget"):
+        services.forget_queue_filter(advisor=request.user)
+        messages.success(request, _("Your queue opens with the standard filters again."))
+        return redirect(reverse("casework:queue") + "?status=active")
+    filters = QueueFilterForm(request.POST, lead=access.is_lead(request.user))
+    if not filters.is_valid():
+        return HttpResponseBadRequest(_("Unknown filter choice."))
+    query = services.save_queue_filter(advisor=request.user, filters=filters.cleaned_data)
+    messages.success(request, _("Saved: your queue opens with these filters."))
+    return redirect(reverse("casework:queue") + "?" + query)
 
 
 @never_cache

@@ -522,6 +522,31 @@ register(
 )
 
 
+def _export_saved_queue_filter(user):
+    from casework.models import SavedQueueFilter
+
+    return {
+        "saved_queue_filter": SavedQueueFilter.objects.filter(advisor=user)
+        .values_list("query", flat=True)
+        .first()
+    }
+
+
+def _erase_saved_queue_filter(user):
+    from casework.models import SavedQueueFilter
+
+    SavedQueueFilter.objects.filter(advisor=user).delete()
+
+
+register(
+    "casework.SavedQueueFilter",
+    fields=["advisor"],
+    section="casework_queue_filter",
+    exporter=_export_saved_queue_filter,
+    eraser=_erase_saved_queue_filter,
+)
+
+
 # `assignee` is only ever a staff account, and staff do not delete themselves here; an
 # administrator reassigns their cases first (a restricted case must keep an assignee).
 register(

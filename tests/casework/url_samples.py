@@ -4,6 +4,7 @@ SAMPLE_KWARGS = {
     "casework:my-case-detail": {"pk": 1},
     "casework:my-case-reply": {"pk": 1},
     "casework:queue": {},
+    "casework:queue-save-filter": {},
     "casework:workload": {},
     "casework:restricted-move": {},
     "casework:absence-list": {},
