@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required, user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -144,10 +144,13 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
+    lead = access.is_lead(request.user)
     saved = selectors.saved_queue_query(request.user)
-    if saved and not request.GET:
+    # A saved filter may no longer fit (a lead's "everyone" after the role was removed):
+    # then the queue opens with the standard filters rather than an error.
+    if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
         return redirect(reverse("casework:queue") + "?" + saved)
-    filters = QueueFilterForm(request.GET, lead=access.is_lead(request.user))
+    filters = QueueFilterForm(request.GET, lead=lead)
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
     cleaned = filters.cleaned_data

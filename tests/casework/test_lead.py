@@ -122,3 +122,15 @@ def test_workload_query_count_is_flat(lead, advisor, member):
 
 def test_plain_advisor_has_no_workload_page(advisor_client):
     assert advisor_client.get(reverse("casework:workload")).status_code == 403
+
+
+def test_a_former_leads_saved_everyone_filter_falls_back_to_the_standard_queue(lead):
+    from members import roles
+
+    client = client_for(lead)
+    client.post(reverse("casework:queue-save-filter"), {"assignee": "all"})
+    assert client.get(reverse("casework:queue")).status_code == 302
+    roles.revoke_role(user=lead, role=roles.LEAD_ADVISOR)
+    response = client_for(lead).get(reverse("casework:queue"))
+    assert response.status_code == 200
+    assert response.context["filters"].cleaned_data["assignee"] == ""
