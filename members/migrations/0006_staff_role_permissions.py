@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_profile_validation'),
+        ('members', '0005_remove_member_group'),
     ]
 
     operations = [
