@@ -2,11 +2,15 @@
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Prefetch
 
 from . import roles, services
 from .models import Consent, Membership, Profile
 from .regions import region_for_county
+from .roles import ROLE_LABELS, STAFF_ROLES
 
 STRATA_KEYS = (
     "region",
@@ -167,3 +171,26 @@ def member_record(membership_pk):
 
 def consents_of(user):
     return Consent.objects.filter(user_id=user.pk).order_by("-given_at")
+
+
+def staff_with_roles():
+    """Active accounts holding a staff role, each with `staff_roles` ((role, label) in the
+    order of roles.STAFF_ROLES) and `has_mfa`, in two queries however many there are."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name__in=STAFF_ROLES, is_active=True)
+        .distinct()
+        .annotate(has_mfa=Exists(Authenticator.objects.filter(user=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "groups",
+                queryset=Group.objects.filter(name__in=STAFF_ROLES),
+                to_attr="staff_groups",
+            )
+        )
+        .order_by("first_name", "last_name", "email")
+    )
+    for user in users:
+        names = {group.name for group in user.staff_groups}
+        user.staff_roles = [(role, ROLE_LABELS[role]) for role in STAFF_ROLES if role in names]
+    return users

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import disclosure
 from core.audit import record_event
@@ -23,12 +23,15 @@ from .forms import (
     ApplicationForm,
     ConsentForm,
     DecisionForm,
+    GiveRoleForm,
     ImportUploadForm,
     MemberFilterForm,
     MemberSearchForm,
     ProfileForm,
+    RemoveRoleForm,
     RenewForm,
 )
+from .roles import ROLE_LABELS
 
 MANAGE = "members.manage_membership"
 # Pages about one record check the permission in the gatekeeper (access.py), so that anyone
@@ -373,3 +376,62 @@ def statistics_export(request, fmt):
     if fmt == "csv":
         return disclosure.csv_response(tables, filename=filename)
     return disclosure.xlsx_response(tables, filename=filename)
+
+
+# --- Staff roles ----------------------------------------------------------------------------
+
+MANAGE_ROLES = "members.manage_roles"
+
+
+def _staff_roles_page(request, give_form, status=200):
+    context = {"staff": selectors.staff_with_roles(), "give_form": give_form}
+    return render(request, "members/staff_role_list.html", context, status=status)
+
+
+@never_cache
+@permission_required(MANAGE_ROLES, raise_exception=True)
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def staff_roles(request):
+    """Who has which staff role; give one to an existing account."""
+    form = GiveRoleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user, role = form.cleaned_data["email"], form.cleaned_data["role"]
+        try:
+            given = services.give_staff_role(actor=request.user, user=user, role=role)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            text = (
+                _("%(who)s now has the role %(role)s and has been told by email.")
+                if given
+                else _("%(who)s already has the role %(role)s.")
+            )
+            messages.success(
+                request,
+                text % {"who": user.get_full_name() or user.email, "role": ROLE_LABELS[role]},
+            )
+            return redirect("members:staff-roles")
+    return _staff_roles_page(request, form, status=400 if form.errors else 200)
+
+
+@never_cache
+@permission_required(MANAGE_ROLES, raise_exception=True)
+@reauthentication_required
+@require_POST
+def staff_role_remove(request):
+    form = RemoveRoleForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest
+    user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+    try:
+        services.remove_staff_role(actor=request.user, user=user, role=role)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(who)s no longer has the role %(role)s and has been told by email.")
+            % {"who": user.get_full_name() or user.email, "role": ROLE_LABELS[role]},
+        )
+    return redirect("members:staff-roles")
