@@ -8,7 +8,11 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from . import roles
+        from core import releases
+
+        from . import reports, roles
+
+        releases.register(reports.KIND, reports.release_spec)
 
         # Groups need the permissions, which Django creates in post_migrate.
         post_migrate.connect(roles.sync_role_groups_after_migrate, sender=self)
