@@ -165,6 +165,7 @@ def release_spec():
                 cliques=(("month", "channel"), ("month", "requester")),
                 counts={k: n for k, n in case_counts.items() if k[0] in months},
                 groups={"month": _month_groups([year])},
+                timeline="month",
             )
         )
         populations.append(
@@ -179,6 +180,7 @@ def release_spec():
                 cliques=(("month", "region", "topic"), ("month", "employer_type", "topic")),
                 counts={k: n for k, n in mention_counts.items() if k[0] in months},
                 groups={"month": _month_groups([year])},
+                timeline="month",
             )
         )
         for period in ("month", "quarter"):

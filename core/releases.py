@@ -84,6 +84,10 @@ class Population:
     cliques: tuple[tuple[str, ...], ...]
     counts: Mapping[tuple, int] = field(default_factory=dict, compare=False)
     groups: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # A dimension that is not an attribute of a person (the month of an inquiry): "all of
+    # this year's stigma inquiries came in Q1" tells nothing about anyone, so lines along it
+    # are not checked for one dominant category.
+    timeline: str | None = None
 
     def __post_init__(self):
         if not _acyclic([set(c) for c in self.cliques]):
@@ -341,20 +345,26 @@ class Candidate:
         return {key: v for key, v in self.values.items() if key not in self.hidden}
 
 
-def _lines(spec):
-    """Every line of every table as (cells of the line, its total), both directions."""
+def _lines(spec, attributes_only=False):
+    """Every line of every table as (cells of the line, its total), both directions; with
+    `attributes_only`, not the lines along a population's timeline."""
     populations = {p.key: p for p in spec.populations}
     for table in spec.tables:
-        cells = table_cells(populations[table.population], table)
+        population = populations[table.population]
+        cells = table_cells(population, table)
         rows, cols = _grid(table)
         last_r, last_c = len(rows) - 1, len(cols) - 1
+        along_rows = attributes_only and table.rows.key == population.timeline
         if table.columns is None:
-            yield [cells[(i, 0)] for i in range(last_r)], cells[(last_r, 0)]
+            if not along_rows:
+                yield [cells[(i, 0)] for i in range(last_r)], cells[(last_r, 0)]
             continue
-        for i in range(len(rows)):
-            yield [cells[(i, j)] for j in range(last_c)], cells[(i, last_c)]
-        for j in range(len(cols)):
-            yield [cells[(i, j)] for i in range(last_r)], cells[(last_r, j)]
+        if not (attributes_only and table.columns.key == population.timeline):
+            for i in range(len(rows)):
+                yield [cells[(i, j)] for j in range(last_c)], cells[(i, last_c)]
+        if not along_rows:
+            for j in range(len(cols)):
+                yield [cells[(i, j)] for i in range(last_r)], cells[(last_r, j)]
 
 
 def _neighbours(spec):
@@ -407,6 +417,14 @@ class _Pool:
         self.rows[self.count] = x
         self.count += 1
 
+    def spread(self, variables):
+        """How far apart the cell lies in two pooled solutions: a proven lower bound of the
+        width of its interval."""
+        if self.count < 2:
+            return 0.0
+        sums = self.rows[: self.count, variables].sum(axis=1)
+        return float(sums.max() - sums.min())
+
     def attains(self, variables, bound):
         if not self.count:
             return False
@@ -446,6 +464,11 @@ class _Solvers:
     def interval(self, key):
         return self.solvers[key[0]](key)
 
+    def wide(self, key, limit):
+        """True when two solutions already found put the cell at least `limit` apart."""
+        variables = self.programs[key[0]].cell(key)
+        return self.pools[key[0]].spread(variables) >= limit - 1e-6
+
 
 def _fixed(published, previous_stable):
     """What an attacker knows: this release's published cells and the previous release's
@@ -465,7 +488,7 @@ def audit(candidate, previous=None):
     for key, value in published.items():
         if 0 < value < limit:
             problems.append(f"{_describe(key)} = {value} is published")
-    for line, total in _lines(spec):
+    for line, total in _lines(spec, attributes_only=True):
         whole = published.get(total)
         if whole and len(line) > 1 and any(published.get(key) == whole for key in line):
             problems.append(f"{_describe(total)}: everyone is in one published category")
@@ -501,12 +524,15 @@ def _describe(key):
     return population + "[" + ", ".join(f"{d}={c or '-'}" for d, c in items) + "]"
 
 
-def _frontier(key, neighbours, hidden):
+def _frontier(key, neighbours, hidden, known):
     """Published cells on a line through `key` or, when there are none, through the nearest
-    hidden cells linked to it by lines: hiding one of them opens a way for `key` to vary."""
+    hidden cells linked to it by lines: hiding one of them opens a way for `key` to vary.
+    Cells `known` from the previous release (closed periods) stay known when hidden, so
+    they are passed through, never chosen."""
+    blocked = hidden | known
     seen, layer = {key}, [key]
     while layer:
-        ring = {n for cell in layer for n in neighbours[cell] if n not in hidden}
+        ring = {n for cell in layer for n in neighbours[cell] if n not in blocked}
         if ring:
             return ring
         layer = [n for cell in layer for n in neighbours[cell] if n not in seen]
@@ -525,7 +551,7 @@ def protect(spec, previous=None):
             if key not in values:
                 values[key] = counters[key[0]].value(key)
     hidden = {key for key, v in values.items() if 0 < v < limit}
-    for line, total in _lines(spec):
+    for line, total in _lines(spec, attributes_only=True):
         whole = values[total]
         if whole and len(line) > 1:
             hidden.update(key for key in line if values[key] == whole)
@@ -540,6 +566,7 @@ def protect(spec, previous=None):
             elif before is not None and 0 < abs(values[key] - before) < limit:
                 hidden.add(key)
     neighbours, margins = _neighbours(spec), _margins(spec)
+    known = {key for key, value in stable.items() if value is not None}
 
     def cost(key):
         return (key in margins, values[key] == 0, values[key], repr(key))
@@ -553,10 +580,13 @@ def protect(spec, previous=None):
             published = {k: v for k, v in values.items() if k not in hidden}
             solvers.update(_fixed(published, stable), key[0])
             stale.discard(key[0])
+        # Choosing cells needs only "wide enough"; the exact intervals come from the audit.
+        if solvers.wide(key, limit):
+            continue
         lo, hi = solvers.interval(key)
         if hi - lo >= limit - 1e-6:
             continue
-        ring = _frontier(key, neighbours, hidden)
+        ring = _frontier(key, neighbours, hidden, known)
         if not ring:
             raise ReleaseRefused([f"{_describe(key)} cannot be protected"])
         choice = min(ring, key=cost)
@@ -645,6 +675,7 @@ def serialise(candidate):
                 "dimensions": [[d, list(codes)] for d, codes in p.dimensions],
                 "cliques": [list(c) for c in p.cliques],
                 "groups": {d: {g: list(b) for g, b in m.items()} for d, m in p.groups.items()},
+                "timeline": p.timeline,
             }
             for p in spec.populations
         ],
@@ -661,6 +692,7 @@ def spec_from_data(kind, data, stable=None):
             dimensions=tuple((d, tuple(codes)) for d, codes in p["dimensions"]),
             cliques=tuple(tuple(c) for c in p["cliques"]),
             groups={d: {g: tuple(b) for g, b in m.items()} for d, m in p["groups"].items()},
+            timeline=p.get("timeline"),
         )
         for p in data["populations"]
     )

@@ -241,7 +241,7 @@ def test_a_group_all_in_one_category_is_not_published_even_as_zeros():
     cells = release_cells(candidate)
     a1_c0 = (("a", ("a1",)), ("c", ("c0",)))
     assert cells[a1_c0] is None
-    low, high = joint_attack(DIMS, cells)[a1_c0]
+    low, _high = joint_attack(DIMS, cells)[a1_c0]
     assert low <= 6 - LIMIT  # not everyone in a1 need be c0
     # ...and the auditor rejects such a line when it is published.
     published = releases.Candidate(star_spec(counts), dict(candidate.values), set())
@@ -249,7 +249,7 @@ def test_a_group_all_in_one_category_is_not_published_even_as_zeros():
 
 
 def test_one_new_member_changes_no_published_count_by_one():
-    counts = {combo: 6 for combo in itertools.product(*DIMS.values())}
+    counts = dict.fromkeys(itertools.product(*DIMS.values()), 6)
     first = releases.protect(star_spec(counts))
     assert not first.hidden
     after = dict(counts)

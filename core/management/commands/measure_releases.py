@@ -56,7 +56,7 @@ class Command(BaseCommand):
         for profile in changed:
             profile.union_member = rng.choice([True, False, None])
         Profile.objects.bulk_update(changed, ["union_member"])
-        self._cases(cases // 36, timezone.now())
+        self._cases(cases // 36, timezone.now(), since=releases.previous_release("casework").as_of)
         for kind in ("membership", "casework"):
             self._measure(kind, "next release (1 % of members changed, a month of new cases)")
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -83,11 +83,12 @@ class Command(BaseCommand):
             f"{peak / 1024 / 1024:.1f} MiB"
         )
 
-    def _cases(self, count, end):
-        """`count` cases over the three years before `end` (or the last month when small)."""
+    def _cases(self, count, end, since=None):
+        """`count` cases over the three years before `end`, or since `since` (new cases come
+        after the last release: a closed month never gains a case)."""
         rng = random.Random(count)
         topics = list(Topic.objects.all())
-        span = 60 * 24 * (30 if end >= timezone.now() - timedelta(minutes=1) else 365 * 3)
+        span = max(1, int((end - since).total_seconds() // 60)) if since else 60 * 24 * 365 * 3
         regions = [*Region.values, ""]
         employers = ["municipality", "specialist", "nav", "ngo_private", "other", ""]
         kinds = [Case.RequesterKind.MEMBER] * 6 + list(Case.RequesterKind.values)
