@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import disclosure
+from core import disclosure, releases
 from core.audit import log_denied, record_event
 from members.roles import is_member
 
@@ -439,34 +439,60 @@ statistics_required = permission_required("members.view_statistics", raise_excep
 
 
 def _statistics_tables(request):
-    """The fixed tables for the chosen period/year/breakdown, or None for a bad choice."""
-    years = stats.years()
-    form = StatisticsForm(request.GET or None, years=years, initial={"year": years[-1]})
+    """The release (?release=N, else the latest) and its tables for the chosen
+    period/year/breakdown: (form, None) for a bad choice, (form, {}) when none is published."""
+    number = request.GET.get("release", "")
+    release = releases.release_for(stats.KIND, number or None)
+    if release is None and number:
+        raise Http404
+    years = stats.release_years(release) if release is not None else []
+    initial = {"year": years[-1]} if years else {}
+    query = request.GET.copy()
+    query.pop("release", None)
+    form = StatisticsForm(query or None, years=years, initial=initial)
     if form.is_bound and not form.is_valid():
         return form, None
+    if release is None:
+        return form, {}
     data = form.cleaned_data if form.is_bound else {}
     period = data.get("period") or "quarter"
     year = data.get("year") or (None if period == "year" else years[-1])
     breakdown = data.get("breakdown") or "region"
-    tables = stats.all_tables(period=period, year=year, breakdown=breakdown)
-    return form, {"period": period, "year": year, "breakdown": breakdown, "tables": tables}
+    tables = stats.tables_for(release, period=period, year=year, breakdown=breakdown)
+    return form, {
+        "release": release,
+        "period": period,
+        "year": year,
+        "breakdown": breakdown,
+        "tables": tables,
+    }
 
 
 @never_cache
 @statistics_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def statistics_page(request):
+    if request.method == "POST":
+        releases.request_release(kind=stats.KIND, actor=request.user)
+        messages.success(request, _("A new release is being counted and audited."))
+        return redirect("casework:statistics")
     form, result = _statistics_tables(request)
     if result is None:
         return render(request, "casework/statistics_detail.html", {"form": form}, status=400)
+    release = result.get("release")
     record_event(
-        actor=request.user, action="casework.statistics.viewed", object_type="casework.statistics"
+        actor=request.user,
+        action="casework.statistics.viewed",
+        object_type="core.release",
+        object_id=release.label if release else "",
     )
-    query = request.GET.urlencode()
+    query = request.GET.copy()
+    if release is not None:
+        query["release"] = release.number
     return render(
         request,
         "casework/statistics_detail.html",
-        {"form": form, "query": query, "legend": disclosure.legend(), **result},
+        {"form": form, "query": query.urlencode(), "legend": disclosure.legend(), **result},
     )
 
 
@@ -479,12 +505,19 @@ def statistics_export(request, fmt):
     _form, result = _statistics_tables(request)
     if result is None:
         return HttpResponseBadRequest(_("Unknown statistics choice."))
+    if not result:
+        raise Http404
+    release = result["release"]
     record_event(
         actor=request.user,
         action=f"casework.statistics.exported.{fmt}",
-        object_type="casework.statistics",
+        object_type="core.release",
+        object_id=release.label,
     )
-    name = f"casework-statistics-{result['period']}-{result['year'] or 'all'}.{fmt}"
+    name = (
+        f"casework-statistics-{release.number}-{result['period']}-{result['year'] or 'all'}.{fmt}"
+    )
+    heading = releases.heading(release)
     if fmt == "csv":
-        return disclosure.csv_response(result["tables"], filename=name)
-    return disclosure.xlsx_response(result["tables"], filename=name)
+        return disclosure.csv_response(result["tables"], filename=name, heading=heading)
+    return disclosure.xlsx_response(result["tables"], filename=name, heading=heading)
