@@ -25,7 +25,16 @@ from members.models import Consent, ImportBatch, Membership, Municipality, Profi
 from surveys import questionnaire
 from surveys import services as survey_services
 from surveys.answering import PageForm
-from surveys.models import Answer, Draft, Participation, Question, Response, SubmissionToken
+from surveys.models import (
+    Answer,
+    Ballot,
+    Draft,
+    FreeText,
+    Participation,
+    Question,
+    Response,
+    SubmissionToken,
+)
 from surveys.selectors import questionnaire_for, responses_by
 
 pytestmark = pytest.mark.django_db
@@ -266,8 +275,11 @@ def _published_figures(editions):
             figures[(edition.year, dimension)] = responses_by(edition, dimension)
         figures[(edition.year, "answers")] = sorted(
             Answer.objects.filter(response__edition=edition, response__is_test=False).values_list(
-                "question_key", "item_code", "code", "number", "text"
+                "question_key", "item_code", "code", "number"
             )
+        )
+        figures[(edition.year, "free_text")] = sorted(
+            FreeText.objects.filter(edition=edition).values_list("question_key", "text")
         )
     return figures
 
@@ -487,7 +499,7 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
         )
     figures = _published_figures(world["editions"])
     assert "Cell(count=7," in figures[("casework", "year", "region")]
-    responses = Response.objects.count()
+    responses = (Ballot.objects.count(), Response.objects.count())
     b_before = _rows_pointing_at(member_b.pk)
     b_export_before = json.loads(privacy.personal_data_json(member_b))
     assert _sessions_of(a_id)
@@ -528,8 +540,8 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
     deleted = AuditEvent.objects.get(action="privacy.account_deleted")
     assert (deleted.actor_id, deleted.subject_id, deleted.object_id) == (None, None, "")
 
-    # The published figures do not move; the anonymous survey responses stay.
-    assert Response.objects.count() == responses
+    # The published figures do not move; the anonymous ballots and responses stay.
+    assert (Ballot.objects.count(), Response.objects.count()) == responses
     assert _published_figures(world["editions"]) == figures
 
     # B is untouched.
