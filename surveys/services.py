@@ -40,7 +40,7 @@ from .strata import TooFewResponses, generalise
 logger = logging.getLogger(__name__)
 
 # The consent text shown on the first page; bump the version whenever the text changes.
-CONSENT_VERSION = "2026-1"
+CONSENT_VERSION = "2026-2"
 LEGAL_BASIS = "gdpr-9-2-a-consent"
 STRATA_FIELDS = (
     "region",
