@@ -316,3 +316,28 @@ def test_no_question_can_be_added_to_an_open_edition(admin, edition):
     assert edition.questions.count() == before
     other = url("manage-new-question", year=2026, section=999999)
     assert admin.get(other).status_code == 404
+
+
+# The framework's per-request queries (session, user, roles, permissions), the edition, and
+# ours: totals, three weekly curves, and one per breakdown table.
+DASHBOARD_QUERIES = 21
+
+
+def test_dashboard_query_count_is_flat_in_the_number_of_participants(admin, edition):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def invite(first, count):
+        for n in range(first, first + count):
+            county = ("46", "03", "18")[n % 3]
+            activate(factories.member_user(email=f"count{n}@example.org"), county=county)
+        services.invite_members(edition=edition)
+
+    admin.get(url("dashboard", year=2026))  # the session's first request stores more
+    counts = []
+    for first, count in ((0, 5), (5, 10)):  # N, then 3N participants
+        invite(first, count)
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get(url("dashboard", year=2026)).status_code == 200
+        counts.append(len(queries))
+    assert counts == [DASHBOARD_QUERIES, DASHBOARD_QUERIES]
