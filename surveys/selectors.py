@@ -174,9 +174,3 @@ def result_responses(edition):
     return Response.objects.counted().filter(
         edition=edition, edition__in=Edition.objects.with_results()
     )
-
-
-def responses_by(edition, dimension):
-    """Result responses per value of one breakdown variable: {value: n}."""
-    rows = result_responses(edition).values(dimension).annotate(n=Count("pk")).order_by(dimension)
-    return {row[dimension]: row["n"] for row in rows}

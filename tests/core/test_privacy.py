@@ -35,7 +35,7 @@ from surveys.models import (
     Response,
     SubmissionToken,
 )
-from surveys.selectors import questionnaire_for, responses_by
+from surveys.selectors import questionnaire_for, result_responses
 
 pytestmark = pytest.mark.django_db
 
@@ -272,7 +272,9 @@ def _published_figures(editions):
     }
     for edition in editions:
         for dimension in survey_services.STRATA_FIELDS:
-            figures[(edition.year, dimension)] = responses_by(edition, dimension)
+            figures[(edition.year, dimension)] = sorted(
+                result_responses(edition).values_list(dimension, flat=True)
+            )
         figures[(edition.year, "answers")] = sorted(
             Answer.objects.filter(response__edition=edition, response__is_test=False).values_list(
                 "question_key", "item_code", "code", "number"
