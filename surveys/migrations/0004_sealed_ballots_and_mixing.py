@@ -173,6 +173,8 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(seal_drafts, migrations.RunPython.noop),
         migrations.RunPython(date_submissions, migrations.RunPython.noop),
+        # The week goes first: the responses are written again without it.
+        migrations.RemoveField(model_name="response", name="submitted_week"),
         migrations.RunPython(rewrite_responses, migrations.RunPython.noop),
         migrations.RemoveField(model_name="draft", name="answers"),
         migrations.RenameField(model_name="draft", old_name="sealed_answers", new_name="answers"),
@@ -182,6 +184,5 @@ class Migration(migrations.Migration):
             field=surveys.sealing.SealedJSONField(default=dict),
         ),
         migrations.RemoveField(model_name="participation", name="submitted_at"),
-        migrations.RemoveField(model_name="response", name="submitted_week"),
         migrations.RemoveField(model_name="answer", name="text"),
     ]
