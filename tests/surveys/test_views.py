@@ -261,3 +261,26 @@ def test_next_with_an_answer_that_reveals_questions_stays_on_the_page(
     )
     assert response["Location"] == url("page", edition, number=2)
     assert "q_job_description_fits" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nb", ["forsegles", "blandes", "færre enn fem", "nøkkelen"]),
+        ("en", ["sealed", "mixed", "fewer than five", "the key"]),
+    ],
+)
+def test_consent_and_privacy_page_say_answers_are_sealed_then_mixed(
+    client, active_member, edition, language, words
+):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    privacy = client.get(reverse("members:privacy")).content.decode()
+    client.force_login(active_member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    consent = client.get(url("start", edition)).content.decode()
+    for word in words[:3]:
+        assert word in consent, word
+    for word in words:
+        assert word in privacy, word
