@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import releases
 from members import factories
-from surveys import questionnaire, services
+from surveys import participation, questionnaire, services
 
 from .conftest import activate, start
 from .test_services import fill_draft
@@ -107,6 +108,7 @@ def test_admin_sees_aggregates_but_never_an_answer(client, admin_user, edition):
         user = activate(factories.member_user(email=f"resp{n}@example.org"))
         fill_draft(user, edition, q_comments=f"Kanarifugl-fritekst-{n}", q_salary_annual="512345")
         services.submit_response(user=user, edition=edition)
+    releases.publish(kind=participation.kind_for(edition.year))
     client.force_login(admin_user)
     pages = [
         reverse("surveys:manage-edition-list"),
