@@ -1,0 +1,284 @@
+"""Every role's journey in a real browser, from the sign-up page, through the UI only.
+
+A newcomer signs up, verifies through the link in the email, applies; an admin signs in with
+a TOTP code and approves; the new member answers the open survey to its receipt and asks for
+guidance; an advisor (TOTP) finds the case, replies and keeps an internal note; the member
+reads the reply, never the note; the admin downloads the statistics as CSV and XLSX.
+
+Only what is not self-service is prepared directly: the staff accounts with their
+authenticators, and this year's survey edition (the admin's editorial work is not this
+journey). The journeys run in Bokmål on a desktop window and in English on a 390 px phone
+window (menus folded); axe-core checks every page reached (0 serious or critical
+violations), and no page may scroll sideways at 390 px in either language. Each run's
+audit is written to test-results/axe-<language>-<width>.json.
+"""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from members import factories
+from surveys import questionnaire
+
+from .conftest import ARTEFACTS, DESKTOP
+from .journey import PHONE, Audit, Person, delivered_emails, links_in
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "Lang-og-unik-passordfrase-2026"
+NEWCOMER = {"first_name": "Kari", "last_name": "Nordmann"}
+REPLY = "Takk for at du tok kontakt. Jeg ringer deg torsdag som avtalt."
+NOTE = "Intern vurdering: følg opp lønnsspørsmålet med tillitsvalgt."
+# Enough pages for the survey however its questions reveal one another.
+MAX_SURVEY_PAGES = 40
+
+
+@pytest.fixture
+def open_survey(transactional_db):
+    now = timezone.now()
+    return questionnaire.build_edition(
+        year=timezone.localdate().year,
+        status="open",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def staff(transactional_db):
+    """Staff are not self-service: created as an administrator would, with authenticators."""
+    admin = factories.admin_user(email="admin.journey@example.org", password=PASSWORD)
+    advisor = factories.advisor_user(email="advisor.journey@example.org", password=PASSWORD)
+    return {
+        "admin": (admin, factories.with_totp(admin)),
+        "advisor": (advisor, factories.with_totp(advisor)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "viewport"), [("nb", DESKTOP), ("en", PHONE)], ids=["nb-desktop", "en-phone"]
+)
+def test_journeys_from_sign_up_to_exports(
+    browser_pages, live_server, settings, open_survey, staff, language, viewport
+):
+    settings.SITE_URL = live_server.url
+    audit = Audit(language=language, viewport=viewport)
+
+    def person(name):
+        return Person(
+            name, browser_pages.open(name, viewport=viewport), audit=audit, language=language
+        )
+
+    newcomer, admin, advisor = person("newcomer"), person("admin"), person("advisor")
+    email = f"kari.{language}.{viewport['width']}@example.org"
+    try:
+        sign_up_and_apply(newcomer, email, live_server.url)
+        approve(admin, *staff["admin"], email)
+        answer_the_survey(newcomer, open_survey)
+        reference = request_guidance(newcomer)
+        reply_and_note(advisor, *staff["advisor"], reference)
+        read_the_reply(newcomer, email, live_server.url, reference)
+        download_statistics(admin)
+    finally:
+        audit.write(ARTEFACTS / f"axe-{language}-{viewport['width']}.json")
+
+    violations, overflows = audit.blocking_violations(), audit.sideways_scrolling()
+    assert not violations, "axe-core: serious or critical violations:\n" + "\n".join(violations)
+    assert not overflows, "Pages that scroll sideways:\n" + "\n".join(overflows)
+
+
+# --- The newcomer -------------------------------------------------------------------------
+
+
+def sign_up_and_apply(newcomer, email, base_url):
+    t, page = newcomer.t, newcomer.page
+    newcomer.step = "signs up"
+    newcomer.open("/accounts/signup/")
+    newcomer.choose_language()
+    newcomer.field("Email").fill(email)
+    newcomer.field("Password").fill(PASSWORD)
+    newcomer.field("Password (again)").fill(PASSWORD)
+    newcomer.click(newcomer.button(t("Sign Up")))
+
+    newcomer.step = "verifies the email address"
+    (verification,) = delivered_emails(email)
+    (link,) = [url for url in links_in(verification, base_url) if "/confirm-email/" in url]
+    newcomer.open(link)
+    newcomer.click(newcomer.button(t("Confirm")))
+
+    newcomer.step = "logs in"
+    newcomer.log_in(email, PASSWORD)
+
+    newcomer.step = "applies"
+    newcomer.menu(t("My membership"))
+    assert newcomer.heading() == t("Apply for membership")
+    newcomer.select("county", "Vestland")
+    newcomer.select("municipality", "Bergen")
+    newcomer.choose("employer type", "Municipality")
+    newcomer.choose("field", "Both")
+    newcomer.field("position percentage").fill("80")
+    newcomer.choose("contract type", "Permanent")
+    newcomer.field("year started as a peer support worker").fill("2019")
+    page.locator("#id_consent").check()
+    newcomer.click(newcomer.button(t("Send application")))
+    assert t("Application received") in newcomer.main_text()
+
+
+# --- The admin ----------------------------------------------------------------------------
+
+
+def approve(admin, user, secret, applicant_email):
+    t = admin.t
+    admin.step = "logs in with a TOTP code"
+    admin.open("/")
+    admin.choose_language()
+    admin.click(admin.link(t("Log in")).first)
+    admin.log_in(user.email, PASSWORD, totp_secret=secret)
+
+    admin.step = "approves the application"
+    admin.menu(t("Applications"))
+    admin.click(admin.link(applicant_email))
+    admin.page.get_by_role("radio", name=t("Approve"), exact=True).check()
+    admin.click(admin.button(t("Save decision")))
+    assert t("The application was approved.") in admin.main_text()
+
+
+def download_statistics(admin):
+    t = admin.t
+    admin.step = "opens the statistics"
+    admin.menu(t("Membership statistics"))
+
+    admin.step = "downloads the CSV export"
+    name, body = admin.download(admin.link(t("Download all tables (CSV)")))
+    assert name.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) > 2
+    assert_no_small_counts(cell for row in rows for cell in row)
+
+    admin.step = "downloads the XLSX export"
+    name, body = admin.download(admin.link(t("Download all tables (XLSX)")))
+    assert name.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    cells = [
+        cell for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
+    ]
+    assert len(cells) > 2
+    assert_no_small_counts(cells)
+
+
+def assert_no_small_counts(cells):
+    """One member in the whole population: every count of them must be hidden."""
+    counts = [int(cell) for cell in cells if re.fullmatch(r"\d+", str(cell or "").strip())]
+    small = [n for n in counts if 0 < n < settings.DISCLOSURE_THRESHOLD]
+    assert small == []
+
+
+# --- The member ---------------------------------------------------------------------------
+
+
+def answer_the_survey(member, edition):
+    t, page = member.t, member.page
+    member.step = "sees member access after approval"
+    member.menu(t("My membership"))
+    member.menu(t("Survey"))
+
+    member.step = "answers the survey"
+    member.click(member.link(t("Start")))
+    page.locator("#id_consent").check()
+    member.click(member.button(t("Start the survey")))
+    for _ in range(MAX_SURVEY_PAGES):
+        if member.heading() == t("Review your answers"):
+            break
+        answer_every_question(page)
+        member.click(page.locator("button[name=action][value=next]"))
+    else:
+        raise AssertionError("the survey never reached its review page")
+    member.click(member.button(t("Submit")))
+    assert member.heading() == t("Thank you")
+
+
+def answer_every_question(page):
+    """A first choice for each unanswered choice question, the lowest allowed number for
+    each empty number, and a short comment in each empty text box."""
+    main = page.locator("main form")
+    for name in main.evaluate(
+        "form => [...new Set([...form.querySelectorAll('input[type=radio]')].map(e => e.name))]"
+    ):
+        group = main.locator(f"input[type=radio][name='{name}']")
+        if not group.evaluate_all("inputs => inputs.some(input => input.checked)"):
+            group.first.check()
+    for name in main.evaluate(
+        "form => [...new Set([...form.querySelectorAll('input[type=checkbox]')]"
+        ".filter(e => form.querySelectorAll(`input[name='${e.name}']`).length > 1)"
+        ".map(e => e.name))]"
+    ):
+        group = main.locator(f"input[type=checkbox][name='{name}']")
+        if not group.evaluate_all("inputs => inputs.some(input => input.checked)"):
+            group.first.check()
+    for number in main.locator("input[type=number]").all():
+        if not number.input_value():
+            number.fill(number.get_attribute("min") or "1")
+    for text in main.locator("textarea").all():
+        if not text.input_value():
+            text.fill("Ingen flere kommentarer.")
+
+
+def request_guidance(member):
+    t, page = member.t, member.page
+    member.step = "requests guidance"
+    member.menu(t("Request guidance"))
+    page.locator("input[name=topics]").first.check()
+    member.field("Describe your situation").fill(
+        "Jeg ble lovet fagarbeiderlønn, men får assistentlønn. HR svarer ikke på e-post."
+    )
+    member.field("How and when is it safe to contact you?").fill("Bare gjennom portalen.")
+    member.click(member.button(t("Send request")))
+    match = re.search(r"\S+\s*$", member.heading())
+    return match.group().strip()
+
+
+def read_the_reply(member, email, base_url, reference):
+    member.step = "follows the email about news in the case"
+    news = delivered_emails(email)[-1]
+    assert REPLY not in news.body and NOTE not in news.body
+    (link,) = [url for url in links_in(news, base_url) if "/casework/my/" in url]
+    member.open(link)
+    assert reference in member.heading()
+    text = member.main_text()
+    assert REPLY in text
+    assert NOTE not in member.page.content()
+
+
+# --- The advisor --------------------------------------------------------------------------
+
+
+def reply_and_note(advisor, user, secret, reference):
+    t, page = advisor.t, advisor.page
+    advisor.step = "logs in with a TOTP code"
+    advisor.open("/")
+    advisor.choose_language()
+    advisor.click(advisor.link(t("Log in")).first)
+    advisor.log_in(user.email, PASSWORD, totp_secret=secret)
+
+    advisor.step = "finds the case"
+    advisor.menu(t("Case queue"))
+    advisor.click(advisor.link(reference))
+    assert reference in advisor.heading()
+
+    advisor.step = "sends a reply"
+    page.get_by_role("radio", name=t("Reply to the member")).check()
+    advisor.field("Message").fill(REPLY)
+    advisor.click(advisor.button(t("Save")).first)
+
+    advisor.step = "saves an internal note"
+    page.get_by_role("radio", name=t("Internal note")).check()
+    advisor.field("Message").fill(NOTE)
+    advisor.click(advisor.button(t("Save")).first)
+    text = advisor.main_text()
+    assert REPLY in text and NOTE in text
