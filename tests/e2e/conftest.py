@@ -85,8 +85,14 @@ class BrowserPages:
             page.context.close()
 
 
+def artefact_folder(item):
+    return ARTEFACTS / re.sub(r"[^\w.-]+", "_", item.nodeid)
+
+
 @pytest.fixture
-def browser_pages(browser, live_server):
+def browser_pages(request, browser, live_server):
+    # What an earlier failure of this test saved would be mistaken for this run's.
+    shutil.rmtree(artefact_folder(request.node), ignore_errors=True)
     pages = BrowserPages(browser, live_server.url)
     yield pages
     pages.close()
@@ -106,6 +112,19 @@ def pytest_runtest_makereport(item, call):
     pages = getattr(item, "funcargs", {}).get("browser_pages")
     if report.when != "call" or not report.failed or pages is None:
         return
-    folder = ARTEFACTS / re.sub(r"[^\w.-]+", "_", item.nodeid)
-    saved = pages.save(folder)
+    saved = pages.save(artefact_folder(item))
     report.sections.append(("browser pages saved", "\n".join(saved) or "no page was open"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The axe-core figures of the journeys that ran, where a CI log shows them."""
+    from .journey import FINISHED_AUDITS
+
+    for audit in FINISHED_AUDITS:
+        summary = audit.summary()
+        totals = ", ".join(f"{count} {impact}" for impact, count in summary["totals"].items())
+        terminalreporter.write_line(
+            f"axe-core {summary['language']} at {summary['viewport']['width']} px: "
+            f"{summary['checks']} page checks of {len(summary['pages'])} pages; "
+            f"violations by impact: {totals}; details in {audit.path}"
+        )

@@ -16,6 +16,8 @@ from core import outbox
 from members import factories
 
 AXE = Axe()
+# The audits of this test session, for its closing summary.
+FINISHED_AUDITS = []
 BLOCKING_IMPACTS = ("critical", "serious")
 IMPACTS = ("critical", "serious", "moderate", "minor")
 PHONE = {"width": 390, "height": 844}
@@ -55,6 +57,7 @@ class Audit:
         self.visits = []
         self.seconds = 0.0
         self.started = time.monotonic()
+        self.path = None
 
     def check(self, person):
         page = person.page
@@ -139,6 +142,8 @@ class Audit:
     def write(self, path):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({**self.summary(), "visits": self.visits}, indent=2))
+        self.path = path
+        FINISHED_AUDITS.append(self)
 
 
 class Person:
