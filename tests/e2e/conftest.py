@@ -123,8 +123,10 @@ def pytest_terminal_summary(terminalreporter):
     for audit in FINISHED_AUDITS:
         summary = audit.summary()
         totals = ", ".join(f"{count} {impact}" for impact, count in summary["totals"].items())
+        seconds = summary["seconds"]
         terminalreporter.write_line(
             f"axe-core {summary['language']} at {summary['viewport']['width']} px: "
-            f"{summary['checks']} page checks of {len(summary['pages'])} pages; "
+            f"{summary['checks']} checks of {len(summary['pages'])} pages "
+            f"({seconds['audit']} s of the journey's {seconds['journey']} s); "
             f"violations by impact: {totals}; details in {audit.path}"
         )
