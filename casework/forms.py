@@ -132,11 +132,16 @@ class MemberReplyForm(forms.Form):
 
 
 class AdvisorMessageForm(forms.Form):
+    """The kind comes from the button pressed ("Send to the member" or "Save internal
+    note"), never from a default: a message posted without one is refused."""
+
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=Message.Kind.choices,
-        widget=forms.RadioSelect,
-        initial=Message.Kind.REPLY,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose whether to send it to the member or save it as an internal note.")
+        },
     )
     body = forms.CharField(
         label=_("Message"),
@@ -211,10 +216,21 @@ class BulkAssignForm(AssignForm):
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters. Always bound to the query string: a missing value means its
+    default, so page 2 of a filtered queue is page 2 of the same list."""
+
+    DEFAULT_STATUS = "active"
+
+    reference = forms.CharField(
+        label=_("Case reference"),
+        required=False,
+        max_length=20,
+        help_text=_("For example E-2026-00042, or a part of it."),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All")), ("active", _("Not resolved")), *Case.Status.choices],
+        choices=[("active", _("Not resolved")), ("all", _("All")), *Case.Status.choices],
     )
     topic = forms.ModelChoiceField(
         label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("All")
@@ -248,6 +264,12 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+    def clean_status(self):
+        return self.cleaned_data["status"] or self.DEFAULT_STATUS
 
 
 class StatisticsForm(forms.Form):

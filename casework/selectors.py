@@ -2,7 +2,8 @@
 queries). Every case list starts from the gatekeeper, casework.access.visible_cases_for."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Prefetch, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -69,10 +70,12 @@ def queue_cases(user, *, filters, now=None):
         .select_related("member", "assignee")
         .annotate(overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()))
     )
+    if filters.get("reference"):
+        cases = cases.filter(reference__icontains=filters["reference"])
     status = filters.get("status")
     if status == "active":
         cases = cases.open()
-    elif status:
+    elif status and status != "all":
         cases = cases.filter(status=status)
     if filters.get("topic"):
         cases = cases.filter(topics=filters["topic"])
@@ -87,6 +90,14 @@ def queue_cases(user, *, filters, now=None):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
     return _with_topics(cases.defer(*LIST_DEFERRED).order_by(*sort))
+
+
+def visible_case_with_reference(user, reference):
+    """The case with exactly this reference if the advisor may open it, else None: the
+    same None for an unknown reference and for a colleague's restricted case."""
+    return (
+        visible_cases_for(user, perspective=ADVISOR).filter(reference=reference).only("pk").first()
+    )
 
 
 def overdue_q(now=None):
@@ -127,15 +138,41 @@ def member_summary(case):
     return member_summary_for(case.member) if case.member_id else None
 
 
-def case_access_log(case):
-    """Who (other than the member) opened the case, and when: the member is entitled to
-    know (Normen, GDPR art. 15)."""
+def _openings(case):
     return (
         AuditEvent.objects.filter(
             object_type="casework.case", object_id=str(case.pk), action="casework.case.viewed"
         )
         .exclude(actor_id=case.member_id)
         .exclude(actor__isnull=True)
-        .select_related("actor")
-        .order_by("-at")
     )
+
+
+def case_access_log(case):
+    """Every time someone (other than the member) opened the case: the member is entitled
+    to know (Normen, GDPR art. 15). The data download lists them all."""
+    return _openings(case).select_related("actor").order_by("-at")
+
+
+def case_openings_by_day(case):
+    """Who opened the case on which day (Norwegian time), one row per person and day,
+    newest first: what the member's case page shows, readable however often a page was
+    reloaded. Rows: {"who", "day", "first", "last", "times"}."""
+    rows = (
+        _openings(case)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
+        .values("day", "actor_id", "actor__first_name", "actor__last_name", "actor__email")
+        .annotate(first=Min("at"), last=Max("at"), times=Count("pk"))
+        .order_by("-day", "-last")
+    )
+    return [
+        {
+            "who": f"{row['actor__first_name']} {row['actor__last_name']}".strip()
+            or row["actor__email"],
+            "day": row["day"],
+            "first": row["first"],
+            "last": row["last"],
+            "times": row["times"],
+        }
+        for row in rows
+    ]

@@ -1,6 +1,8 @@
 """Casework pages. Every case is fetched through casework.access; every view and change is
 audited by the services or here (record_case_view)."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required, user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import disclosure
-from core.audit import record_event
+from core.audit import log_denied, record_event
 from members.roles import MEMBER, has_role
 
 from . import access, selectors, services, stats
@@ -32,6 +34,7 @@ from .forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
+FULL_REFERENCE = re.compile(r"E-\d{4}-\d{5,}")
 
 
 def advisor_required(view):
@@ -99,7 +102,7 @@ def _my_case_page(request, case, reply_form, status=200):
     context = {
         "case": case,
         "thread": selectors.member_thread(case),
-        "access_log": selectors.case_access_log(case),
+        "openings": selectors.case_openings_by_day(case),
         "reply_form": reply_form,
     }
     return render(request, "casework/mycase_detail.html", context, status=status)
@@ -137,28 +140,30 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
-    # Without a choice the queue shows the cases still to be worked.
-    filters = QueueFilterForm(request.GET or None, initial={"status": "active"})
-    if not filters.is_bound:
-        cleaned = {"status": "active"}
-    else:
-        cleaned = filters.cleaned_data if filters.is_valid() else {}
+    filters = QueueFilterForm(request.GET)
+    if not filters.is_valid():
+        return render(request, "casework/case_list.html", {"filters": filters}, status=400)
+    cleaned = filters.cleaned_data
+    reference = cleaned["reference"]
+    if reference:
+        found = selectors.visible_case_with_reference(request.user, reference)
+        if found is not None:
+            return redirect("casework:case-detail", pk=found.pk)
+        if FULL_REFERENCE.fullmatch(reference):
+            # Logged alike whether the case is missing or a colleague's: no extra query.
+            log_denied(request, object_type="casework.case", object_id=reference)
     cases = selectors.queue_cases(request.user, filters=cleaned)
     page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filters": filters,
+        "reference": reference,
         "page": page,
         "query": query.urlencode(),
         "assign_form": AssignForm(),
     }
-    return render(
-        request,
-        "casework/case_list.html",
-        context,
-        status=200 if cleaned or not filters.is_bound else 400,
-    )
+    return render(request, "casework/case_list.html", context)
 
 
 @never_cache

@@ -1,4 +1,8 @@
+import re
+from html import unescape
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -398,3 +402,187 @@ def test_member_reply_cannot_become_a_note_or_change_the_case(
         False,
     )
     assert assigned_case.assignee != other_advisor
+
+
+# --- Queue paging and search (issue 8) -------------------------------------------------------
+
+
+def _next_page_url(response):
+    html = response.content.decode()
+    match = re.search(r'<a class="page-link" href="([^"]+)">Neste</a>', html)
+    assert match, "the page links to the next page"
+    return reverse("casework:queue") + unescape(match.group(1))
+
+
+def test_queue_next_page_keeps_the_default_not_resolved_filter(advisor_client, member):
+    open_cases = CaseFactory.create_batch(30, member=member)
+    for _ in range(5):
+        CaseFactory(member=member, status=Case.Status.RESOLVED)
+    first = advisor_client.get(reverse("casework:queue"))
+    second = advisor_client.get(_next_page_url(first))
+    assert second.status_code == 200
+    assert second.context["page"].paginator.count == len(open_cases)
+    assert {c.status for c in second.context["page"]} == {Case.Status.NEW}
+    assert len(second.context["page"]) == 30 - 25
+
+
+def test_queue_next_page_keeps_the_chosen_filters(advisor_client, member, topics):
+    stigma = [CaseFactory(member=member, topics=[topics["stigma"]]) for _ in range(27)]
+    CaseFactory.create_batch(3, member=member, topics=[topics["pay_conditions"]])
+    CaseFactory(member=member, topics=[topics["stigma"]], status=Case.Status.RESOLVED)
+    first = advisor_client.get(
+        reverse("casework:queue"), {"topic": topics["stigma"].pk, "status": "all"}
+    )
+    second = advisor_client.get(_next_page_url(first))
+    assert second.context["page"].paginator.count == len(stigma) + 1
+    refs = {c.reference for c in first.context["page"]} | {
+        c.reference for c in second.context["page"]
+    }
+    assert refs == set(
+        Case.objects.filter(topics=topics["stigma"]).values_list("reference", flat=True)
+    )
+
+
+def test_queue_all_includes_resolved_cases(advisor_client, member):
+    resolved = CaseFactory(member=member, status=Case.Status.RESOLVED)
+    response = advisor_client.get(reverse("casework:queue"), {"status": "all"})
+    assert resolved in list(response.context["page"])
+    response = advisor_client.get(reverse("casework:queue"))
+    assert resolved not in list(response.context["page"])
+
+
+def test_exact_reference_goes_straight_to_the_case(advisor_client, member):
+    case = CaseFactory(
+        member=member, status=Case.Status.CLOSED, outcome="guidance_given", closed_at=timezone.now()
+    )
+    response = advisor_client.get(
+        reverse("casework:queue"), {"reference": f" {case.reference.lower()} ", "status": "all"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("casework:case-detail", kwargs={"pk": case.pk})
+
+
+def test_part_of_a_reference_lists_the_matching_cases(advisor_client, member):
+    cases = [CaseFactory(member=member) for _ in range(3)]
+    number = cases[1].reference.rsplit("-", 1)[1]
+    response = advisor_client.get(reverse("casework:queue"), {"reference": number})
+    assert list(response.context["page"]) == [cases[1]]
+
+
+def _without_tokens(html, reference):
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    html = re.sub(r'nonce="[^"]+"', "", html)
+    return html.replace(reference, "REFERENCE")
+
+
+def test_hidden_and_unknown_references_get_the_same_not_found(
+    advisor_client, colleague_restricted_case, other_member, caplog
+):
+    hidden = colleague_restricted_case.reference
+    unknown = "E-2031-99999"
+    url = reverse("casework:queue")
+    answers = [
+        advisor_client.get(url, {"reference": ref, "status": "all"}) for ref in (hidden, unknown)
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert "Ingen sak med saksnummer" in answers[0].content.decode()
+    assert _without_tokens(answers[0].content.decode(), hidden) == _without_tokens(
+        answers[1].content.decode(), unknown
+    )
+    denied = [r for r in caplog.records if r.getMessage() == "access denied"]
+    assert [r.object_id for r in denied] == [hidden, unknown]
+
+
+def test_queue_search_box_is_labelled_and_finds_across_statuses(advisor_client):
+    html = advisor_client.get(reverse("casework:queue")).content.decode()
+    [search] = re.findall(r'<form[^>]*role="search".*?</form>', html, re.S)
+    assert 'name="reference"' in search
+    assert re.search(r'<label\s+for="id_reference"', search)
+    assert 'name="status" value="all"' in search
+
+
+# --- Writing to a case (issue 8) -------------------------------------------------------------
+
+
+def _message_form(html):
+    [form] = re.findall(r'<form[^>]*/messages/".*?</form>', html, re.S)
+    return form
+
+
+def test_message_form_has_two_distinct_actions_and_no_default(advisor_client, assigned_case):
+    html = advisor_client.get(
+        reverse("casework:case-detail", kwargs={"pk": assigned_case.pk})
+    ).content.decode()
+    form = _message_form(html)
+    assert "checked" not in form
+    assert 'type="radio"' not in form
+    buttons = re.findall(r"<button[^>]*>.*?</button>", form, re.S)
+    # Enter in a field clicks the first submit button: it is a disabled one, so Enter does nothing.
+    assert "disabled" in buttons[0]
+    assert 'name="kind"' not in buttons[0]
+    send, note = buttons[1:]
+    assert 'value="reply"' in send and "Send til medlemmet" in send
+    assert 'value="internal_note"' in note and "Lagre internt notat" in note
+    assert 'class="btn btn-primary"' in send and "btn-primary" not in note
+    assert 'aria-describedby="send-hint"' in send and 'aria-describedby="note-hint"' in note
+
+
+def test_message_without_a_chosen_action_is_not_sent(advisor_client, assigned_case, deliver_outbox):
+    response = advisor_client.post(
+        reverse("casework:case-message", kwargs={"pk": assigned_case.pk}), {"body": "Hei"}
+    )
+    assert response.status_code == 400
+    assert "internt notat" in response.content.decode()
+    assert assigned_case.messages.count() == 0
+    assert deliver_outbox() == 0
+
+
+def test_internal_note_button_saves_a_note_and_emails_nobody(
+    advisor, member, assigned_case, deliver_outbox
+):
+    client_for(advisor).post(
+        reverse("casework:case-message", kwargs={"pk": assigned_case.pk}),
+        {"body": CANARY_NOTE, "kind": "internal_note"},
+    )
+    assert assigned_case.messages.get().kind == Message.Kind.INTERNAL_NOTE
+    assert deliver_outbox() == 0
+    page = client_for(member).get(
+        reverse("casework:my-case-detail", kwargs={"pk": assigned_case.pk})
+    )
+    assert CANARY_NOTE not in page.content.decode()
+
+
+# --- Who opened your case (issue 8) ----------------------------------------------------------
+
+
+def test_who_opened_your_case_shows_one_line_per_person_per_day(
+    member_client, member_case, advisor, other_advisor
+):
+    advisor.first_name, advisor.last_name = "Rita", "Rådgiver"
+    advisor.save()
+    url = reverse("casework:case-detail", kwargs={"pk": member_case.pk})
+
+    def opens(user, moment, times=1):
+        with time_machine.travel(moment, tick=False):
+            client = client_for(user)  # a fresh session: hours pass between the visits
+            for _ in range(times):
+                assert client.get(url).status_code == 200
+
+    # 23:30 UTC on 1 December is 00:30 on 2 December in Oslo.
+    opens(advisor, "2026-12-01T23:30:00+00:00")
+    opens(advisor, "2026-12-02T09:00:00+00:00")
+    opens(other_advisor, "2026-12-02T10:00:00+00:00")
+    opens(advisor, "2026-12-02T14:00:00+00:00")
+    opens(advisor, "2026-12-03T08:00:00+00:00", times=2)
+    page = member_client.get(reverse("casework:my-case-detail", kwargs={"pk": member_case.pk}))
+    html = page.content.decode()
+    [table] = re.findall(r"<table.*?</table>", html, re.S)
+    rows = [
+        [re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    ]
+    assert rows == [
+        ["Rita Rådgiver", "3. desember 2026", "09:00 (2 ganger)"],
+        ["Rita Rådgiver", "2. desember 2026", "00:30\u201315:00 (3 ganger)"],
+        [other_advisor.get_full_name(), "2. desember 2026", "11:00"],
+    ]
