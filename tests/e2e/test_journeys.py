@@ -270,26 +270,25 @@ def read_the_reply(member, email, base_url, reference):
 
 
 def reply_and_note(advisor, user, secret, reference):
-    t, page = advisor.t, advisor.page
+    t = advisor.t
     advisor.step = "logs in with a TOTP code"
     advisor.open("/")
     advisor.choose_language()
     advisor.click(advisor.link(t("Log in")).first)
     advisor.log_in(user.email, PASSWORD, totp_secret=secret)
 
-    advisor.step = "finds the case"
+    advisor.step = "finds the case by its reference"
     advisor.menu(t("Case queue"))
-    advisor.click(advisor.link(reference))
+    advisor.field("Case reference").fill(reference)
+    advisor.click(advisor.button(t("Find the case")))
     assert reference in advisor.heading()
 
     advisor.step = "sends a reply"
-    page.get_by_role("radio", name=t("Reply to the member")).check()
     advisor.field("Message").fill(REPLY)
-    advisor.click(advisor.button(t("Save")).first)
+    advisor.click(advisor.button(t("Send to the member")))
 
     advisor.step = "saves an internal note"
-    page.get_by_role("radio", name=t("Internal note")).check()
     advisor.field("Message").fill(NOTE)
-    advisor.click(advisor.button(t("Save")).first)
+    advisor.click(advisor.button(t("Save internal note")))
     text = advisor.main_text()
     assert REPLY in text and NOTE in text
