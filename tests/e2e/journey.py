@@ -230,7 +230,8 @@ class Person:
         return self.page.get_by_role("button", name=name, exact=True, **kwargs)
 
     def link(self, name, **kwargs):
-        return self.page.get_by_role("link", name=name, exact=True, **kwargs)
+        """A link in the page's content (menu links: see menu())."""
+        return self.page.get_by_role("main").get_by_role("link", name=name, exact=True, **kwargs)
 
     def heading(self):
         return self.page.get_by_role("heading", level=1).inner_text().strip()
