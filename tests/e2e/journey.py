@@ -194,6 +194,17 @@ class Person:
         assert self.page.csp_violations == [], self.page.csp_violations
         self.audit.check(self)
 
+    def follow(self, name):
+        """Follow the link `name` in the page's content."""
+        link = self.link(name)
+        if link.count() == 0:
+            offered = self.page.get_by_role("main").get_by_role("link").all_text_contents()
+            raise AssertionError(
+                f"{self.name} ({self.step}): no link {name!r} on {self.page.url} "
+                f"({self.heading()!r}), only {[text.strip() for text in offered]}"
+            )
+        self.click(link)
+
     def menu(self, name):
         """Follow a link of the main menu, opening it first where it is folded (phones)."""
         menu = self.page.get_by_role("navigation", name=self.t("Main menu"))
