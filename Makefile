@@ -2,6 +2,9 @@
 PYTHON3 ?= python3
 VENV ?= .venv
 PORT ?= 8000
+# Links in emails point at the port the portal runs on, unless SITE_URL is set. Passed to
+# every process: honcho gives the worker and beat other PORT values.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 BIN := $(VENV)/bin
 # Touched after each install, so pip runs again only when pyproject.toml is newer.
@@ -14,7 +17,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 run: prepare
 	@echo "Portal: http://127.0.0.1:$(PORT)  (demo logins in README.md; Ctrl-C stops all)"
-	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 prepare: install
 	$(BIN)/python manage.py migrate --no-input

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from members import factories as member_factories
-from members.roles import MEMBER
+from members.selectors import active_member_users
 
 from . import services
 from .models import Case, CaseCounter, Message, Topic
@@ -209,12 +209,7 @@ def seed(*, stdout):
     now = timezone.now()
     topics = {topic.code: topic for topic in Topic.objects.all()}
     team = _advisors()
-    members = list(
-        get_user_model()
-        .objects.filter(groups__name=MEMBER)
-        .exclude(email=DEMO_MEMBER)
-        .order_by("pk")[:200]
-    )
+    members = list(active_member_users().exclude(email=DEMO_MEMBER).order_by("pk")[:200])
     count = _history(rng, members, team, topics, now)
     member = get_user_model().objects.get(email=DEMO_MEMBER)
     _showcase(member, team[0], topics)

@@ -22,7 +22,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = Case
         skip_postgeneration_save = True
 
-    member = factory.SubFactory(UserFactory, role="member")
+    member = factory.SubFactory(UserFactory)
     requester_kind = Case.RequesterKind.MEMBER
     channel = Case.Channel.PORTAL
     description = factory.Sequence(

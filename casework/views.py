@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import disclosure
 from core.audit import log_denied, record_event
-from members.roles import MEMBER, has_role
+from members.roles import is_member
 
 from . import access, selectors, services, stats
 from .access import ADVISOR, get_case_for, visible_cases_for
@@ -48,7 +48,7 @@ def advisor_required(view):
 
 def _member_required(view):
     def wrapped(request, *args, **kwargs):
-        if not has_role(request.user, MEMBER):
+        if not is_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

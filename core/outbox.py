@@ -9,6 +9,8 @@ so a redelivered or duplicated task sends nothing twice.
 
 import logging
 import smtplib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,6 +30,22 @@ RETRY_DELAYS = (30, 120, 600, 1800)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # Errors worth retrying: the mail server or the network is down or refused us for now.
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+# Whether _enqueue publishes its rows on commit; see unpublished().
+_publishing = ContextVar("outbox_publishing", default=True)
+
+
+@contextmanager
+def unpublished():
+    """Queue rows without publishing them on commit. For seed_demo, which drops the
+    notifications its services queued to invented people: published, each would still have
+    reached the worker as a task with nothing to send. Rows left pending go to the sweeper."""
+    token = _publishing.set(False)
+    try:
+        yield
+    finally:
+        _publishing.reset(token)
 
 
 def _grace():
@@ -50,7 +68,8 @@ def _enqueue(*, kind, payload, dedupe_key=None):
         message = OutboxMessage.objects.create(
             kind=kind, payload=payload, next_attempt_at=timezone.now() + _grace()
         )
-    transaction.on_commit(lambda: publish(message.pk))
+    if _publishing.get():
+        transaction.on_commit(lambda: publish(message.pk))
     return message
 
 

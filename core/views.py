@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from members import selectors as member_selectors
+from surveys import selectors as survey_selectors
+
 from . import privacy
 from .forms import AccountDeleteForm
 from .health import health_report
@@ -18,8 +21,17 @@ from .health import health_report
 
 @login_not_required
 def home(request):
+    """The front page; signed in, it tells the person what to do next (apply, wait for the
+    decision, give consent) or what a member can do now."""
     user = request.user
-    context = {"mfa_enabled": user.is_authenticated and is_mfa_enabled(user)}
+    if not user.is_authenticated:
+        return render(request, "core/home.html")
+    step = member_selectors.membership_step_for(user)
+    context = {
+        "mfa_enabled": is_mfa_enabled(user),
+        "step": step,
+        "editions": survey_selectors.open_editions_for(user) if step.code == "member" else [],
+    }
     return render(request, "core/home.html", context)
 
 

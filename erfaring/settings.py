@@ -108,8 +108,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    # SQLite: wait for the worker's writes instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite, shared by the web process and the Celery worker of `make run`. WAL lets them
+    # read while the other writes; IMMEDIATE takes the write lock when a transaction begins,
+    # so a writer waits its turn (up to `timeout` seconds) instead of failing with "database
+    # is locked" when a transaction that began by reading tries to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL",
+    )
     # The test database is a file (one per test process), so a Celery worker started by a
     # test can open it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
@@ -163,6 +170,7 @@ ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -305,6 +313,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default config gives "django" its own console handler as well (in
+        # DEBUG), which printed each of its messages twice: one handler only.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A 403 or 404 is one line of the access log (runserver's, gunicorn's), and a refused
+        # access to someone's object one line of erfaring.security; Django's warning with
+        # a traceback per 403/404 would add nothing. Server errors keep theirs.
+        "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "erfaring.security": {"level": "INFO"},
         "erfaring.alerts": {"level": "WARNING"},
@@ -348,6 +363,9 @@ MEMBERSHIP_PERIOD_MONTHS = env.int("MEMBERSHIP_PERIOD_MONTHS", default=0)
 MEMBERSHIP_GRACE_DAYS = env.int("MEMBERSHIP_GRACE_DAYS", default=30)
 # How early a member may renew: renewing earlier would pay for a period far ahead.
 MEMBERSHIP_RENEWAL_WINDOW_DAYS = env.int("MEMBERSHIP_RENEWAL_WINDOW_DAYS", default=60)
+# With calendar-year periods, an approval within this many days of the year's end also
+# covers the next year, so a new member is not asked to renew within weeks.
+MEMBERSHIP_LATE_APPROVAL_DAYS = env.int("MEMBERSHIP_LATE_APPROVAL_DAYS", default=60)
 # Renewal reminders: days relative to the end date (negative = before it).
 MEMBERSHIP_REMINDER_DAYS = tuple(
     env.list("MEMBERSHIP_REMINDER_DAYS", cast=int, default=[-30, -7, 14])

@@ -1,8 +1,39 @@
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
-from django.contrib.sites.shortcuts import get_current_site
+from allauth.utils import build_absolute_uri
+from django.conf import settings
 
 from core import outbox
+
+PORTAL_NAME = "Erfaring"
+
+
+@dataclass(frozen=True)
+class Portal:
+    """What allauth's email templates call the site ("Hello from {{ site_name }}!"): the
+    portal's name and SITE_URL's host, not the host name a request came in on."""
+
+    name: str
+    domain: str
+
+
+def links_to_site_url(context, request):
+    """The context with every link allauth built from the request's host (confirmation,
+    password reset, sign-up) moved to SITE_URL, so that `make run PORT=8010` or a proxy's
+    internal host name never ends up in an email."""
+    if request is None:
+        return context
+    origin = build_absolute_uri(request, "/")
+    return {
+        key: f"{settings.SITE_URL}/{value[len(origin) :]}"
+        if isinstance(value, str) and value.startswith(origin)
+        else value
+        for key, value in context.items()
+    }
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,8 +41,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """Account emails (verification, password reset, security notices) go through the
         outbox like every other email, so a mail or broker outage delays them but loses none."""
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
-        ctx.update(context)
+        portal = Portal(name=PORTAL_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        ctx = {"request": request, "email": email, "current_site": portal}
+        ctx.update(links_to_site_url(context, request))
         message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (
@@ -28,3 +60,17 @@ class AccountAdapter(DefaultAccountAdapter):
             html=html,
             from_email=message.from_email,
         )
+
+
+def verify_address_on_password_reset(sender, request, user, **kwargs):
+    """An imported member accepts the invitation by choosing a password through the link
+    we emailed; that proves the address is theirs, so they are not sent a second email to
+    confirm it. Only when they have that one address: with several, the link may have gone
+    to another."""
+    addresses = list(EmailAddress.objects.filter(user=user))
+    if len(addresses) != 1 or addresses[0].email.lower() != user.email.lower():
+        return
+    address = addresses[0]
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])

@@ -8,7 +8,10 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from . import roles
+        from allauth.account.signals import password_reset
+
+        from . import adapters, roles
 
         # Groups need the permissions, which Django creates in post_migrate.
         post_migrate.connect(roles.sync_role_groups_after_migrate, sender=self)
+        password_reset.connect(adapters.verify_address_on_password_reset)

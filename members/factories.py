@@ -68,7 +68,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def member_user(**kwargs):
-    return UserFactory(role=roles.MEMBER, **kwargs)
+    """A member because of an approved, active membership (with a profile and consent), as
+    after sign-up, application and approval: the member role is never granted directly."""
+    return active_member(user_kwargs=kwargs)
 
 
 def advisor_user(**kwargs):
@@ -181,8 +183,8 @@ def consented(user):
 
 
 def active_member(*, profile=None, **membership):
-    """A member with a role, a profile, consent and an active membership."""
-    user = member_user(**membership.pop("user_kwargs", {}))
+    """A person with a profile, consent and a membership (active unless told otherwise)."""
+    user = UserFactory(**membership.pop("user_kwargs", {}))
     ProfileFactory(user=user, **(profile or {}))
     consented(user)
     MembershipFactory(user=user, **membership)
@@ -191,7 +193,7 @@ def active_member(*, profile=None, **membership):
 
 def applicant(*, profile=None, **user_kwargs):
     """Someone who has applied and waits for a decision."""
-    user = member_user(**user_kwargs)
+    user = UserFactory(**user_kwargs)
     ProfileFactory(user=user, **(profile or {}))
     consented(user)
     MembershipFactory(

@@ -16,6 +16,28 @@ def _from_bool(value):
     return {True: "yes", False: "no"}.get(value, "")
 
 
+class SignupForm(forms.Form):
+    """The name fields of allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS): staff see the
+    name on the application, and emails greet the person by it. allauth's adapter stores
+    them on the user."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+    def signup(self, request, user):
+        """Nothing more to store: allauth saved the names with the user."""
+
+
 class YesNoField(forms.TypedChoiceField):
     """Yes / no as radio buttons, nothing chosen beforehand; left empty = not stated."""
 
@@ -112,6 +134,16 @@ class RenewForm(forms.Form):
         super().__init__(*args, **kwargs)
         if needs_consent:
             self.fields["consent"] = ApplicationForm.base_fields["consent"]
+
+
+class ConsentForm(forms.Form):
+    """The consent of a member imported from the old member list, who never applied."""
+
+    consent = forms.BooleanField(
+        required=True,
+        label=ApplicationForm.base_fields["consent"].label,
+        error_messages={"required": _("We need your consent before you can use the member pages.")},
+    )
 
 
 class DecisionForm(forms.Form):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from core.audit import record_event
 
 from .models import ContractType, EmployerType, Field, ImportBatch, Membership, Profile
-from .services import period_starting
+from .services import first_period
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -310,7 +310,7 @@ def commit_import(*, batch, actor, request):
         profile.full_clean()
         profile.save()
         if not Membership.objects.filter(user=user).exists():
-            start, end = period_starting(today)
+            start, end = first_period(today)
             joined = date(data["year_joined"], 1, 1) if data["year_joined"] else today
             Membership.objects.create(
                 user=user,

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -250,6 +254,21 @@ class MembershipQuerySet(models.QuerySet):
     def current(self):
         """Memberships that count: active, or past the end date but within the grace period."""
         return self.filter(status__in=Membership.CURRENT_STATUSES)
+
+    def giving_access(self, today=None):
+        """Memberships whose holder has member access (the survey, guidance): the one rule
+        behind members.roles.is_member and every list of members who may take part.
+
+        Current, on an active account, with a consent that has not been withdrawn (an
+        imported member has none until they give it). The end date is checked too, so
+        access ends with the grace period even if the nightly status job has not run.
+        """
+        today = today or timezone.localdate()
+        last_end = today - timedelta(days=settings.MEMBERSHIP_GRACE_DAYS)
+        consent = Consent.objects.filter(user=models.OuterRef("user"), withdrawn_at__isnull=True)
+        return self.current().filter(
+            models.Exists(consent), user__is_active=True, period_end__gte=last_end
+        )
 
     def awaiting_decision(self):
         return self.filter(status=Membership.Status.PENDING)

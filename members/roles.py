@@ -1,19 +1,25 @@
 """The portal's roles, in one place.
 
-A role is a Django group holding permissions. Views check permissions (`user.has_perm`), so
-a role's powers can change here without touching the views. Advisors and admins must use
-multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
+Staff roles (advisor, admin) are Django groups holding permissions, granted by hand with
+`manage.py grant_role`. Views check permissions (`user.has_perm`), so a role's powers can
+change here without touching the views. Advisors and admins must use multi-factor
+authentication (core.middleware.StaffMFARequiredMiddleware).
+
+The member role is never granted: whoever holds a membership that gives access (approved and
+current, with consent: Membership.objects.giving_access()) is a member, and loses the role
+when the membership lapses, is cancelled or was never approved. is_member() is the one check.
 """
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import models, transaction
+
+from .models import Membership
 
 MEMBER = "member"
 ADVISOR = "advisor"
 ADMIN = "admin"
 
-ROLE_PERMISSIONS = {
-    MEMBER: [],
+STAFF_ROLE_PERMISSIONS = {
     ADVISOR: ["members.work_casework"],
     ADMIN: [
         "members.manage_membership",
@@ -21,7 +27,7 @@ ROLE_PERMISSIONS = {
         "members.view_statistics",
     ],
 }
-ROLES = tuple(ROLE_PERMISSIONS)
+STAFF_ROLES = tuple(STAFF_ROLE_PERMISSIONS)
 # Roles whose accounts reach other people's data: they must have an authenticator.
 ROLES_REQUIRING_MFA = frozenset({ADVISOR, ADMIN})
 
@@ -36,8 +42,8 @@ def _permissions(codes):
 
 @transaction.atomic
 def sync_role_groups():
-    """Create each role's group and give it exactly the permissions listed above."""
-    for role, codes in ROLE_PERMISSIONS.items():
+    """Create each staff role's group and give it exactly the permissions listed above."""
+    for role, codes in STAFF_ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(_permissions(codes))
 
@@ -47,11 +53,19 @@ def sync_role_groups_after_migrate(**kwargs):
 
 
 def role_names(user):
+    """The user's roles, read once per request (the menu, the MFA check and the views all
+    ask): the staff groups and the member role in one query."""
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        staff = Group.objects.filter(user=user, name__in=STAFF_ROLES).values_list("name", flat=True)
+        member = (
+            Membership.objects.giving_access()
+            .filter(user=user)
+            .values_list(models.Value(MEMBER, output_field=models.CharField()), flat=True)
+        )
+        cached = frozenset(staff.union(member))
         user._role_names = cached
     return cached
 
@@ -60,11 +74,16 @@ def has_role(user, role):
     return role in role_names(user)
 
 
+def is_member(user):
+    """Whether the user may use what members are promised: the survey, guidance."""
+    return has_role(user, MEMBER)
+
+
 def has_role_permission(user, permission):
     """Whether one of the user's roles grants `permission`. Unlike has_perm() this does not
     say yes to every superuser: access to members' data follows from a role (need-to-know),
     not from being a superuser."""
-    return any(permission in ROLE_PERMISSIONS[role] for role in role_names(user))
+    return any(permission in STAFF_ROLE_PERMISSIONS.get(role, ()) for role in role_names(user))
 
 
 def requires_mfa(user):
@@ -75,9 +94,12 @@ def requires_mfa(user):
 
 @transaction.atomic
 def grant_role(*, user, role):
-    """Give `user` the role. Admins also get Django admin access (is_staff)."""
-    if role not in ROLE_PERMISSIONS:
-        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    """Give `user` a staff role. Admins also get Django admin access (is_staff)."""
+    if role not in STAFF_ROLE_PERMISSIONS:
+        raise ValueError(
+            f"Cannot grant {role!r}; choose one of {', '.join(STAFF_ROLES)}. "
+            "Membership is approved in the portal, not granted."
+        )
     sync_role_groups()
     user.groups.add(Group.objects.get(name=role))
     if role == ADMIN and not user.is_staff:

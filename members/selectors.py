@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
+from . import roles, services
 from .models import Consent, Membership, Profile
 from .regions import region_for_county
 
@@ -47,10 +48,8 @@ def breakdown_strata_for(user) -> dict[str, str]:
 
 
 def active_member_users():
-    """Users whose membership is current: active, or past its end date within the grace period."""
-    return get_user_model().objects.filter(
-        is_active=True, membership__status__in=Membership.CURRENT_STATUSES
-    )
+    """Users who are members now (members.roles.is_member says yes to each)."""
+    return get_user_model().objects.filter(membership__in=Membership.objects.giving_access())
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,34 @@ def member_summary_for(user) -> MemberSummary:
         membership_status=membership.status if membership else "",
         membership_status_label=membership.get_status_display() if membership else "",
     )
+
+
+@dataclass(frozen=True)
+class MembershipStep:
+    """Where a person stands on the way to membership, for the home page's next step.
+
+    `code` is one of "apply" (never applied), "wait" (application pending), "consent" (an
+    imported member who has not given consent yet), "member" (members.roles.is_member), or
+    "ended" (rejected, lapsed or cancelled; `can_apply` says whether to apply again).
+    """
+
+    code: str
+    membership: Membership | None
+    can_apply: bool = False
+    can_renew: bool = False
+
+
+def membership_step_for(user):
+    membership = own_membership_for(user)
+    if roles.is_member(user):
+        return MembershipStep("member", membership, can_renew=services.renewal_open(membership))
+    if membership is None:
+        return MembershipStep("apply", None, can_apply=True)
+    if membership.status == Membership.Status.PENDING:
+        return MembershipStep("wait", membership)
+    if services.needs_consent(membership):
+        return MembershipStep("consent", membership)
+    return MembershipStep("ended", membership, can_apply=services.can_apply(membership))
 
 
 def own_membership_for(user):

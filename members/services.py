@@ -30,6 +30,8 @@ PROFILE_FIELDS = (
 )
 
 NEWS_EMAIL = "members/email/news"
+APPLICATION_RECEIVED_EMAIL = "members/email/application_received"
+RENEWAL_REMINDER_EMAIL = "members/email/renewal_reminder"
 
 
 def _today():
@@ -51,6 +53,20 @@ def period_starting(start):
     return start, _add_months(start, months) - timedelta(days=1)
 
 
+def first_period(day):
+    """(start, end) of the first period of a membership approved on `day`.
+
+    With calendar-year periods, someone approved in the last MEMBERSHIP_LATE_APPROVAL_DAYS
+    days of the year is a member through the next year as well: otherwise they would be
+    asked to renew within weeks of joining.
+    """
+    start, end = period_starting(day)
+    late = (end - day).days < settings.MEMBERSHIP_LATE_APPROVAL_DAYS
+    if settings.MEMBERSHIP_PERIOD_MONTHS <= 0 and late:
+        end = period_starting(end + timedelta(days=1))[1]
+    return start, end
+
+
 def status_on(membership, day):
     """The lifecycle status of an approved membership on `day`, from its end date alone."""
     if membership.status not in Membership.PERIOD_STATUSES:
@@ -62,12 +78,10 @@ def status_on(membership, day):
     return Membership.Status.LAPSED
 
 
-def _notify(user, *, key=None):
+def _notify(user):
     """Tell the person there is news, and nothing else: even the word "membership" would tell
     a shared inbox that they belong to an organisation for people with lived experience."""
-    return outbox.enqueue_email(
-        to=user.email, template_prefix=NEWS_EMAIL, context={"user": user}, dedupe_key=key
-    )
+    return outbox.enqueue_email(to=user.email, template_prefix=NEWS_EMAIL, context={"user": user})
 
 
 def _save_profile(*, user, data):
@@ -95,6 +109,15 @@ def _give_consent(*, user, now):
 def has_current_consent(user):
     return Consent.objects.filter(
         user=user, withdrawn_at__isnull=True, version=settings.MEMBERSHIP_CONSENT_VERSION
+    ).exists()
+
+
+def needs_consent(membership):
+    """Whether a running membership waits for its holder's consent (an imported member)."""
+    if membership is None or not membership.is_current:
+        return False
+    return not Consent.objects.filter(
+        user_id=membership.user_id, withdrawn_at__isnull=True
     ).exists()
 
 
@@ -127,6 +150,9 @@ def submit_application(*, user, data, consent):
     membership.full_clean()
     membership.save()
     record_event(actor=user, action="membership.applied", target=membership, subject=user)
+    outbox.enqueue_email(
+        to=user.email, template_prefix=APPLICATION_RECEIVED_EMAIL, context={"user": user}
+    )
     return membership
 
 
@@ -144,7 +170,7 @@ def approve_membership(*, membership, actor):
     if membership.status != Membership.Status.PENDING:
         raise ValidationError(_("Only an application that is waiting can be approved."))
     today = _today()
-    membership.period_start, membership.period_end = period_starting(today)
+    membership.period_start, membership.period_end = first_period(today)
     membership.member_since = membership.member_since or today
     membership.status = Membership.Status.ACTIVE
     membership.decided_at, membership.decided_by = timezone.now(), actor
@@ -212,6 +238,18 @@ def renew_membership(*, user, consent=False):
     membership.save()
     record_event(actor=user, action="membership.renewed", target=membership, subject=user)
     return membership
+
+
+@transaction.atomic
+def give_consent(*, user):
+    """Consent from a member whose membership runs without one: someone imported from the
+    old member list, once they have accepted the invitation. It opens member access."""
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None or not membership.is_current:
+        raise ValidationError(_("Apply for membership to give your consent."))
+    consent = _give_consent(user=user, now=timezone.now())
+    record_event(actor=user, action="consent.given", target=consent, subject=user)
+    return consent
 
 
 @transaction.atomic
@@ -283,9 +321,10 @@ def reminder_offset_due(membership, today):
 
 
 def send_renewal_reminders(*, today=None):
-    """Queue the renewal reminders due today. Each goes once per period and reminder: the
-    outbox's dedupe key holds the end date, so renewing (a new end date) stops the rest.
-    Returns the number queued."""
+    """Queue the renewal reminders due today: "renew", and by when. The subject says no more
+    than that (see _notify); the membership is named inside. Each goes once per period and
+    reminder: the outbox's dedupe key holds the end date, so renewing (a new end date) stops
+    the rest. Returns the number queued."""
     today = today or _today()
     earliest = min(settings.MEMBERSHIP_REMINDER_DAYS)
     latest = max(settings.MEMBERSHIP_REMINDER_DAYS)
@@ -304,8 +343,20 @@ def send_renewal_reminders(*, today=None):
         if offset is None or status_on(membership, today) == Membership.Status.LAPSED:
             continue
         key = f"members:renewal:{membership.pk}:{membership.period_end:%Y-%m-%d}:{offset}"
+        context = {
+            "user": membership.user,
+            "period_end": membership.period_end,
+            "renew_by": membership.period_end + timedelta(days=settings.MEMBERSHIP_GRACE_DAYS),
+            "ended": offset > 0,
+        }
         with transaction.atomic():
-            if _notify(membership.user, key=key) is not None:
+            message = outbox.enqueue_email(
+                to=membership.user.email,
+                template_prefix=RENEWAL_REMINDER_EMAIL,
+                context=context,
+                dedupe_key=key,
+            )
+            if message is not None:
                 sent += 1
     return sent
 

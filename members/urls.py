@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/edit/", views.profile_edit, name="profile-edit"),
     path("renew/", views.renew, name="renew"),
     path("profile/my-data.json", views.my_data, name="my-data"),
+    path("consent/", views.consent, name="consent"),
     path("consent/withdraw/", views.withdraw_consent, name="consent-withdraw"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/<int:pk>/", views.application_decide, name="application-decide"),

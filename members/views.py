@@ -21,6 +21,7 @@ from core.audit import record_event
 from . import access, importing, personal_data, reports, selectors, services
 from .forms import (
     ApplicationForm,
+    ConsentForm,
     DecisionForm,
     ImportUploadForm,
     MemberFilterForm,
@@ -139,6 +140,27 @@ def renew(request):
         "next_end": services.period_starting(membership.period_end + timedelta(days=1))[1],
     }
     return render(request, "members/renewal_form.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    """Where an imported member, after accepting the invitation, checks the profile we hold
+    and gives the consent that opens the member pages."""
+    membership = selectors.own_membership_for(request.user)
+    if not services.needs_consent(membership):
+        return redirect("members:profile")
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.give_consent(user=request.user)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Thank you. You now have access to the member pages."))
+            return redirect("core:home")
+    context = {"form": form, "profile": selectors.own_profile_for(request.user)}
+    return render(request, "members/consent_form.html", context)
 
 
 @never_cache

@@ -4,25 +4,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from members import selectors as member_selectors
-from members.roles import MEMBER, has_role
+from members.roles import is_member
 
 from .models import Edition
 
 MANAGE_PERMISSION = "members.manage_surveys"
 
 
-def may_answer(user):
-    return (
-        has_role(user, MEMBER)
-        and member_selectors.active_member_users().filter(pk=user.pk).exists()
-    )
-
-
 def get_answerable_edition_for(user, year):
     """An edition the member can answer now. Members see only open editions: a draft, a
     closed or a not-yet-open edition is 404. Someone who is not a current member gets 403."""
-    if not may_answer(user):
+    if not is_member(user):
         raise PermissionDenied
     edition = Edition.objects.accepting_answers(timezone.now()).filter(year=year).first()
     if edition is None:

@@ -13,6 +13,7 @@ from core.disclosure import Dimension
 from members import selectors as member_selectors
 from members.models import EmployerType
 from members.regions import Region
+from members.roles import is_member
 
 from . import access, selectors, services
 from .answering import PageForm, answers_to_data, display_value
@@ -77,7 +78,7 @@ def _member_flow(request, year):
         edition = access.get_answerable_edition_for(request.user, year)
     except Http404:
         if (
-            access.may_answer(request.user)
+            is_member(request.user)
             and Participation.objects.filter(
                 member=request.user, edition__year=year, edition__status__in=["open", "closed"]
             ).exists()
@@ -103,7 +104,7 @@ def _flow(request, year, preview):
 
 @require_http_methods(["GET"])
 def edition_list(request):
-    if not access.may_answer(request.user):
+    if not is_member(request.user):
         return render(request, "surveys/edition_list.html", {"editions": [], "not_member": True})
     editions = selectors.open_editions_for(request.user)
     return render(request, "surveys/edition_list.html", {"editions": editions})
@@ -277,7 +278,7 @@ def receipt(request, year, preview=False):
     if preview:
         flow = _preview_flow(request, year)
     else:
-        if not access.may_answer(request.user):
+        if not is_member(request.user):
             raise Http404
         participation = (
             Participation.objects.select_related("edition")

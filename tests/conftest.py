@@ -43,7 +43,14 @@ def _reference_data_in_transactional_tests(_clear_cache, request):
 
 
 @pytest.fixture
+def person(db):
+    """Someone who signed up and confirmed their email, and has not applied: no member."""
+    return factories.UserFactory(email="person@example.org")
+
+
+@pytest.fixture
 def member(db):
+    """A member because of an approved, active membership (profile in Bergen, consent)."""
     return factories.member_user(email="member.a@example.org")
 
 
@@ -76,6 +83,12 @@ def admin_user(db):
 @pytest.fixture
 def staff_no_mfa(db):
     return factories.advisor_user(email="advisor.nomfa@example.org")
+
+
+@pytest.fixture
+def person_client(client, person):
+    client.force_login(person)
+    return client
 
 
 @pytest.fixture

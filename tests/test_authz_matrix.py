@@ -8,11 +8,13 @@ Object URLs use the sample ids of tests/<app>/url_samples.py, which belong to no
 the per-app access tests cover one member reaching another's objects.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from django.urls import reverse
+from django.utils import timezone
 
 from members import factories
 from tests.core.test_url_access import NAMED, _sample_kwargs, _url_for
@@ -48,7 +50,14 @@ def _outcome(response):
 
 def _make_user(role):
     if role == "member":
-        return factories.member_user(email="matrix.member@example.org")
+        # A member by an approved membership, well outside the renewal window whatever the
+        # date, so the renewal page answers the same all year.
+        today = timezone.localdate()
+        return factories.active_member(
+            user_kwargs={"email": "matrix.member@example.org"},
+            period_start=today - timedelta(days=30),
+            period_end=today + timedelta(days=300),
+        )
     if role == "staff_no_mfa":
         return factories.advisor_user(email="matrix.nomfa@example.org")
     make = factories.advisor_user if role == "advisor" else factories.admin_user

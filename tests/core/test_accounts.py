@@ -1,10 +1,13 @@
 """Accounts through allauth: signup with mandatory verification, no enumeration, login
 throttling, MFA for staff, and the Django admin behind allauth."""
 
+import os
 import re
+import subprocess
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -12,12 +15,13 @@ from django.urls import reverse
 from members import factories
 
 PASSWORD = "a-long-enough-passphrase"
+NAME = {"first_name": "Nina", "last_name": "Nykommer"}
 
 
 def _signup(client, email):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD, **NAME},
     )
 
 
@@ -28,7 +32,7 @@ def _login(client, email, password):
 def _link_in(message, pattern):
     match = re.search(pattern, message.body)
     assert match, f"no link like {pattern} in the email"
-    return match.group(0).replace("http://testserver", "")
+    return match.group(0)
 
 
 def test_signup_verify_then_login(client, db, deliver_outbox):
@@ -37,6 +41,7 @@ def test_signup_verify_then_login(client, db, deliver_outbox):
     assert response.url == reverse("account_email_verification_sent")
     user = get_user_model().objects.get(email="new.person@example.org")
     assert user.password.startswith("argon2$")
+    assert (user.first_name, user.last_name) == ("Nina", "Nykommer")
 
     # Until the address is confirmed, the account cannot be used.
     response = _login(client, "new.person@example.org", PASSWORD)
@@ -44,7 +49,7 @@ def test_signup_verify_then_login(client, db, deliver_outbox):
     assert "_auth_user_id" not in client.session
 
     assert deliver_outbox() == 1  # allauth does not re-send within its cooldown
-    confirm_path = _link_in(mail.outbox[-1], r"http://testserver/accounts/confirm-email/[^/\s]+/")
+    confirm_path = _link_in(mail.outbox[-1], r"/accounts/confirm-email/[^/\s]+/")
     assert client.get(confirm_path).status_code == 200
     response = client.post(confirm_path)
     assert response.status_code == 302
@@ -124,9 +129,27 @@ def test_login_is_throttled_after_five_failures_for_one_email(client, member):
 def test_password_policy(client, db, password, accepted):
     response = client.post(
         reverse("account_signup"),
-        {"email": "policy@example.org", "password1": password, "password2": password},
+        {"email": "policy@example.org", "password1": password, "password2": password, **NAME},
     )
     assert (response.status_code == 302) is accepted
+
+
+def test_signup_asks_for_the_name_first(client, db):
+    page = client.get(reverse("account_signup")).content.decode()
+    names = re.findall(r'<input[^>]*name="(\w+)"', page)
+    assert [n for n in names if n not in ("csrfmiddlewaretoken", "next")][:3] == [
+        "first_name",
+        "last_name",
+        "email",
+    ]
+    assert 'autocomplete="given-name"' in page
+
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "nameless@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(email="nameless@example.org").exists()
 
 
 @pytest.mark.parametrize("fixture", ["advisor", "admin_user"])
@@ -200,3 +223,45 @@ def test_bad_signup_explains_in_the_chosen_language_and_creates_nothing(client, 
     response = client.post(reverse("account_signup"), data)
     assert "valid email address" in response.text
     assert get_user_model().objects.count() == 0
+
+
+# --- Links and names in allauth's emails --------------------------------------------------
+
+PORTAL_URL = "http://127.0.0.1:8010"
+
+
+def _links(message):
+    return re.findall(r"https?://[^\s\"<>]+", message.body)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_account_emails_link_to_site_url_and_name_the_portal(
+    client, member, settings, deliver_outbox, known
+):
+    """Confirmation, reset and "account exists"/"unknown account" emails, as allauth builds
+    them from the request (here from host testserver): every link goes to SITE_URL."""
+    settings.SITE_URL = PORTAL_URL
+    email = member.email if known else "new.reader@example.org"
+    _signup(client, email)
+    client.post(reverse("account_reset_password"), {"email": email})
+    assert deliver_outbox() == 2
+
+    for message in mail.outbox:
+        links = _links(message)
+        assert links, message.subject
+        assert all(link.startswith(f"{PORTAL_URL}/") for link in links), links
+        assert "testserver" not in message.body
+        assert message.subject.startswith("[Erfaring]")
+        assert "Erfaring" in message.body.splitlines()[0]
+
+
+def test_make_run_points_email_links_at_its_port():
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8010"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "SITE_URL"},
+    )
+    assert "SITE_URL=http://127.0.0.1:8010 " in dry_run.stdout

@@ -102,5 +102,5 @@ def test_unknown_language_keeps_bokmal(client, db):
 def test_member_pages_follow_the_chosen_language(member_client):
     member_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = member_client.get(reverse("core:home")).content.decode()
-    assert "Welcome back" in body
+    assert "Request guidance" in body
     assert "My account" in body

@@ -21,12 +21,13 @@ from casework.models import Case, Message, Reminder, Topic
 from core import privacy
 from core.models import AuditEvent, OutboxMessage
 from members import factories, roles
-from members.models import Consent, ImportBatch, Membership, Municipality, Profile
+from members.models import ImportBatch, Membership, Profile
 from surveys import questionnaire
 from surveys import services as survey_services
 from surveys.answering import PageForm
 from surveys.models import Answer, Draft, Participation, Question, Response, SubmissionToken
 from surveys.selectors import questionnaire_for, responses_by
+from tests.surveys.conftest import activate
 
 pytestmark = pytest.mark.django_db
 
@@ -70,30 +71,7 @@ DOWNLOAD_QUERIES = 49
 
 
 def _activate(user, *, county):
-    today = timezone.localdate()
-    Membership.objects.create(
-        user=user,
-        status=Membership.Status.ACTIVE,
-        applied_at=timezone.now() - timedelta(days=30),
-        decided_at=timezone.now() - timedelta(days=29),
-        member_since=today - timedelta(days=29),
-        period_start=today - timedelta(days=29),
-        period_end=today + timedelta(days=336),
-    )
-    Profile.objects.create(
-        user=user,
-        county_id=county,
-        municipality=Municipality.objects.filter(county_id=county).first(),
-        employer_type="municipality",
-        field="both",
-        position_percent=80,
-        contract_type="temporary",
-        training_completed=True,
-        union_member=True,
-        user_representative=False,
-        year_started=2018,
-    )
-    Consent.objects.create(user=user, version="2026-1", given_at=timezone.now())
+    activate(user, county=county)
 
 
 def _form_value(question, text):
@@ -433,8 +411,10 @@ def test_another_member_only_ever_gets_their_own_data(world):
 
 @pytest.mark.parametrize("role", [roles.MEMBER, roles.ADVISOR, roles.ADMIN])
 def test_my_data_page_for_each_role(client, role):
-    user = factories.UserFactory(role=role)
-    if role != roles.MEMBER:
+    if role == roles.MEMBER:
+        user = factories.member_user()
+    else:
+        user = factories.UserFactory(role=role)
         factories.with_totp(user)
     client.force_login(user)
     page = client.get(reverse("core:my-data"))

@@ -120,7 +120,7 @@ def test_login_with_the_keyboard_only(page, live_server, transactional_db):
         page.keyboard.press("Enter")
 
     assert page.url == f"{live_server.url}/"
-    assert page.locator("h1").inner_text().strip() == "Velkommen tilbake"
+    assert page.locator("h1").inner_text().strip() == f"Hei, {user.first_name}"
     assert user.email in page.locator("main").inner_text()
     screenshot(page, "home-member-nb")
     assert page.csp_violations == []

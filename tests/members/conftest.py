@@ -5,18 +5,16 @@ from members import factories
 
 @pytest.fixture
 def member_with_profile(member):
-    """The `member` fixture as an active member with a profile in Bergen."""
-    factories.ProfileFactory(user=member)
-    factories.consented(member)
-    factories.MembershipFactory(user=member)
+    """The `member` fixture: an active member with a profile in Bergen."""
     return member
 
 
 @pytest.fixture
 def other_member_with_profile(other_member):
-    factories.ProfileFactory(user=other_member, municipality=factories._municipality("0301"))
-    factories.consented(other_member)
-    factories.MembershipFactory(user=other_member)
+    """The `other_member` fixture, with the profile in Oslo."""
+    other_member.profile.municipality = factories._municipality("0301")
+    other_member.profile.county = other_member.profile.municipality.county
+    other_member.profile.save()
     return other_member
 
 

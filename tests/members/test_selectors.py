@@ -20,8 +20,8 @@ def test_strata_are_short_stable_codes(db):
     }
 
 
-def test_strata_are_empty_without_a_profile(member):
-    strata = selectors.breakdown_strata_for(member)
+def test_strata_are_empty_without_a_profile(person):
+    strata = selectors.breakdown_strata_for(person)
     assert set(strata) == set(selectors.STRATA_KEYS) and set(strata.values()) == {""}
 
 
@@ -37,7 +37,7 @@ def test_active_member_users_are_active_and_grace_only(db):
     grace = factories.active_member(status=Membership.Status.GRACE)
     factories.active_member(status=Membership.Status.LAPSED)
     factories.applicant()
-    factories.member_user()
+    factories.UserFactory()
     assert set(selectors.active_member_users()) == {active, grace}
 
 
@@ -56,6 +56,6 @@ def test_member_summary_holds_no_salary_or_survey_data(db):
     }
 
 
-def test_member_summary_of_someone_who_never_applied(member):
-    summary = selectors.member_summary_for(member)
+def test_member_summary_of_someone_who_never_applied(person):
+    summary = selectors.member_summary_for(person)
     assert summary.membership_status == "" and summary.county == ""

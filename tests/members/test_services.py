@@ -37,30 +37,30 @@ def data(**overrides):
     return values
 
 
-def test_application_stores_profile_consent_version_and_time_and_waits(member):
+def test_application_stores_profile_consent_version_and_time_and_waits(person):
     with at(2026, 3, 2):
-        membership = services.submit_application(user=member, data=data(), consent=True)
+        membership = services.submit_application(user=person, data=data(), consent=True)
     assert membership.status == Membership.Status.PENDING
-    consent = Consent.objects.get(user=member)
+    consent = Consent.objects.get(user=person)
     assert consent.version == "2026-1"
     assert consent.given_at == datetime(2026, 3, 2, 12, tzinfo=OSLO)
-    assert Profile.objects.get(user=member).employer_type == "nav"
+    assert Profile.objects.get(user=person).employer_type == "nav"
 
 
-def test_application_without_consent_stores_nothing(member):
+def test_application_without_consent_stores_nothing(person):
     with pytest.raises(ValidationError):
-        services.submit_application(user=member, data=data(), consent=False)
-    assert not Profile.objects.filter(user=member).exists()
-    assert not Membership.objects.filter(user=member).exists()
+        services.submit_application(user=person, data=data(), consent=False)
+    assert not Profile.objects.filter(user=person).exists()
+    assert not Membership.objects.filter(user=person).exists()
     assert not Consent.objects.exists()
 
 
-def test_municipality_in_another_county_is_refused_and_nothing_stored(member):
+def test_municipality_in_another_county_is_refused_and_nothing_stored(person):
     from members.models import County
 
     with pytest.raises(ValidationError) as error:
         services.submit_application(
-            user=member, data=data(county=County.objects.get(code="03")), consent=True
+            user=person, data=data(county=County.objects.get(code="03")), consent=True
         )
     assert "municipality" in error.value.message_dict
     assert not Profile.objects.exists() and not Membership.objects.exists()
@@ -292,3 +292,57 @@ def test_profiles_of_lapsed_and_rejected_people_are_purged_after_the_retention_p
         assert services.purge_expired_profiles() == 0
     assert list(Profile.objects.values_list("user_id", flat=True)) == [renewed.user_id]
     assert Membership.objects.get(pk=lapsed.pk).status == Membership.Status.LAPSED
+
+
+def test_renewal_reminders_say_renew_and_by_when(deliver_outbox):
+    _member_ending(date(2026, 12, 31), user_kwargs={"email": "renew@example.org"})
+    with at(2026, 12, 1, hour=8):
+        assert services.send_renewal_reminders() == 1
+    with at(2027, 1, 14, hour=8):
+        services.update_membership_statuses()
+        assert services.send_renewal_reminders() == 1
+    with at(2027, 1, 15):
+        assert deliver_outbox() == 2
+    before, after = mail.outbox
+    assert before.subject == "Erfaring: forny innen 31. desember 2026"
+    assert "varer til 31. desember 2026" in before.body
+    assert after.subject == "Erfaring: forny innen 30. januar 2027"
+    assert "gikk ut 31. desember 2026" in after.body
+    for email in (before, after):
+        assert "http://127.0.0.1:8000/members/renew/" in email.body
+
+
+@pytest.mark.parametrize(
+    ("approved", "end"),
+    [
+        (date(2026, 11, 1), date(2026, 12, 31)),
+        (date(2026, 11, 2), date(2027, 12, 31)),  # the last 60 days of the year
+        (date(2026, 12, 31), date(2027, 12, 31)),
+    ],
+)
+def test_approval_late_in_the_year_is_a_membership_through_the_next_year(admin_user, approved, end):
+    membership = factories.applicant().membership
+    with at(approved.year, approved.month, approved.day):
+        services.approve_membership(membership=membership, actor=admin_user)
+    membership.refresh_from_db()
+    assert (membership.period_start, membership.period_end) == (approved, end)
+
+
+def test_late_approval_rule_can_be_switched_off(admin_user, settings):
+    settings.MEMBERSHIP_LATE_APPROVAL_DAYS = 0
+    membership = factories.applicant().membership
+    with at(2026, 12, 20):
+        services.approve_membership(membership=membership, actor=admin_user)
+    membership.refresh_from_db()
+    assert membership.period_end == date(2026, 12, 31)
+
+
+def test_application_sends_a_receipt_naming_no_details(person, deliver_outbox):
+    with at(2026, 3, 2):
+        services.submit_application(user=person, data=data(), consent=True)
+    assert deliver_outbox() == 1
+    [email] = mail.outbox
+    assert email.to == [person.email]
+    assert email.subject == "Vi har mottatt søknaden din"
+    for word in ("bergen", "nav", "rus"):
+        assert word not in (email.subject + email.body).lower()

@@ -26,37 +26,37 @@ def english(client):
 # --- Application, profile, renewal -----------------------------------------------------------
 
 
-def test_new_member_applies_and_sees_application_received(member_client, member):
-    page = member_client.get(reverse("members:apply"))
+def test_new_member_applies_and_sees_application_received(person_client, person):
+    page = person_client.get(reverse("members:apply"))
     assert page.status_code == 200
     # Privacy by default: the consent box is not ticked and no yes/no answer is chosen.
     html = page.content.decode()
     assert 'name="consent"' in html and "checked" not in html
-    response = member_client.post(reverse("members:apply"), {**profile_post(), "consent": "on"})
+    response = person_client.post(reverse("members:apply"), {**profile_post(), "consent": "on"})
     assert response.status_code == 302
     assert response.url == reverse("members:application-received")
-    received = member_client.get(response.url)
+    received = person_client.get(response.url)
     assert received.status_code == 200
-    membership = Membership.objects.get(user=member)
+    membership = Membership.objects.get(user=person)
     assert membership.status == "pending"
-    profile = Profile.objects.get(user=member)
+    profile = Profile.objects.get(user=person)
     assert (profile.municipality_id, profile.union_member, profile.training_completed) == (
         "4601",
         False,
         True,
     )
-    assert Consent.objects.get(user=member).version == "2026-1"
+    assert Consent.objects.get(user=person).version == "2026-1"
 
 
-def test_application_without_consent_is_refused_with_a_clear_message(member_client, member):
-    response = english(member_client).post(reverse("members:apply"), profile_post())
+def test_application_without_consent_is_refused_with_a_clear_message(person_client, person):
+    response = english(person_client).post(reverse("members:apply"), profile_post())
     assert response.status_code == 200
     assert b"We need your consent" in response.content
     assert not Membership.objects.exists() and not Profile.objects.exists()
 
 
-def test_application_message_is_in_bokmal_by_default(member_client, member):
-    response = member_client.post(reverse("members:apply"), profile_post(municipality="0301"))
+def test_application_message_is_in_bokmal_by_default(person_client, person):
+    response = person_client.post(reverse("members:apply"), profile_post(municipality="0301"))
     assert b"Velg en kommune i fylket du valgte" in response.content
 
 
@@ -113,14 +113,14 @@ def test_profile_edit_ignores_status_owner_and_role_fields(
     assert member_with_profile.membership.period_end != date(2099, 12, 31)
 
 
-def test_application_ignores_a_posted_status(member_client, member):
-    member_client.post(
+def test_application_ignores_a_posted_status(person_client, person):
+    person_client.post(
         reverse("members:apply"),
         {**profile_post(), "consent": "on", "status": "active", "is_staff": "on"},
     )
-    assert Membership.objects.get(user=member).status == "pending"
-    member.refresh_from_db()
-    assert not member.is_staff
+    assert Membership.objects.get(user=person).status == "pending"
+    person.refresh_from_db()
+    assert not person.is_staff
 
 
 def test_member_sees_status_end_date_and_profile(client, member_with_profile):

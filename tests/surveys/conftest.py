@@ -4,37 +4,45 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Membership, Municipality, Profile
+from members import factories
+from members.models import Consent, Membership, Municipality, Profile
 from surveys import questionnaire
 from surveys.models import Draft, Question
 from surveys.selectors import questionnaire_for
 
 
 def activate(user, *, county="46", employer_type="municipality", union=True, rep=False):
-    """Make `user` a current member with a profile (what membership approval leaves)."""
+    """Make `user` a current member with this profile and consent (what approval leaves);
+    a member from the factories gets their membership and profile changed to these."""
     today = timezone.localdate()
-    Membership.objects.create(
+    Membership.objects.update_or_create(
         user=user,
-        status=Membership.Status.ACTIVE,
-        applied_at=timezone.now() - timedelta(days=30),
-        decided_at=timezone.now() - timedelta(days=29),
-        member_since=today - timedelta(days=29),
-        period_start=today - timedelta(days=29),
-        period_end=today + timedelta(days=336),
+        defaults={
+            "status": Membership.Status.ACTIVE,
+            "applied_at": timezone.now() - timedelta(days=30),
+            "decided_at": timezone.now() - timedelta(days=29),
+            "member_since": today - timedelta(days=29),
+            "period_start": today - timedelta(days=29),
+            "period_end": today + timedelta(days=336),
+        },
     )
-    Profile.objects.create(
+    Profile.objects.update_or_create(
         user=user,
-        county_id=county,
-        municipality=Municipality.objects.filter(county_id=county).first(),
-        employer_type=employer_type,
-        field="both",
-        position_percent=80,
-        contract_type="temporary",
-        training_completed=True,
-        union_member=union,
-        user_representative=rep,
-        year_started=2018,
+        defaults={
+            "county_id": county,
+            "municipality": Municipality.objects.filter(county_id=county).first(),
+            "employer_type": employer_type,
+            "field": "both",
+            "position_percent": 80,
+            "contract_type": "temporary",
+            "training_completed": True,
+            "union_member": union,
+            "user_representative": rep,
+            "year_started": 2018,
+        },
     )
+    if not Consent.objects.filter(user=user, withdrawn_at__isnull=True).exists():
+        factories.consented(user)
     return user
 
 

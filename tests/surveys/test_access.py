@@ -59,8 +59,8 @@ def test_advisor_sees_no_survey_on_the_list(client, advisor, edition):
     assert "2026" not in html
 
 
-def test_member_without_current_membership_cannot_answer(client, member, edition):
-    client.force_login(member)
+def test_member_without_current_membership_cannot_answer(client, person, edition):
+    client.force_login(person)
     assert client.get(member_url("start")).status_code == 403
 
 

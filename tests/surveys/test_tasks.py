@@ -45,7 +45,7 @@ def scheduled(admin_user):
 
 @pytest.fixture
 def people(member, other_member):
-    lapsed = factories.member_user(email="no.membership@example.org")
+    lapsed = factories.UserFactory(email="no.membership@example.org")
     return {"a": activate(member), "b": activate(other_member), "lapsed": lapsed}
 
 
@@ -105,7 +105,7 @@ def test_a_missed_run_sends_only_the_latest_reminder(scheduled, people, deliver_
 
 def test_member_joining_late_is_invited_and_not_reminded_at_once(scheduled, people, deliver_outbox):
     run_at(OPENS + timedelta(minutes=5), deliver_outbox)
-    late = factories.member_user(email="late@example.org")
+    late = factories.UserFactory(email="late@example.org")
     with at(OPENS + timedelta(days=13)):
         activate(late)
     # The others get their (missed) day-7 reminder in the same run.

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from casework import demo as casework_demo
+from core import outbox
 from core.models import OutboxMessage
 from members import demo as members_demo
 from surveys import demo as surveys_demo
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 return
             self.stderr.write("Users exist: seed_demo only fills an empty database.")
             return
-        with transaction.atomic():
+        with transaction.atomic(), outbox.unpublished():
             for seed in APP_SEEDERS:
                 seed(stdout=self.stdout)
             # The demo is built through the real services, which queue notifications to

@@ -1,15 +1,18 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from members.roles import ROLES, grant_role, revoke_role
+from members.roles import STAFF_ROLES, grant_role, revoke_role
 
 
 class Command(BaseCommand):
-    help = "Grant (or with --revoke, take away) a role: member, advisor or admin."
+    help = (
+        "Grant (or with --revoke, take away) a staff role: advisor or admin. Members are not "
+        "granted a role: an admin approves their application in the portal."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
-        parser.add_argument("role", choices=ROLES)
+        parser.add_argument("role", choices=STAFF_ROLES)
         parser.add_argument("--revoke", action="store_true")
 
     def handle(self, *, email, role, revoke, **options):
