@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from members import factories
 from surveys import questionnaire
+from surveys.models import Question
 
 from .conftest import ARTEFACTS, DESKTOP
 from .journey import PHONE, Audit, Person, delivered_emails, links_in
@@ -84,7 +85,7 @@ def test_journeys_from_sign_up_to_exports(
     try:
         sign_up_and_apply(newcomer, email, live_server.url)
         approve(admin, *staff["admin"])
-        answer_the_survey(newcomer, email, live_server.url)
+        answer_the_survey(newcomer, email, live_server.url, open_survey)
         reference = request_guidance(newcomer)
         emails_before = len(delivered_emails(email))
         reply_and_note(advisor, *staff["advisor"], reference)
@@ -204,7 +205,7 @@ def assert_no_small_counts(cells):
 # --- The member ---------------------------------------------------------------------------
 
 
-def answer_the_survey(member, email, base_url):
+def answer_the_survey(member, email, base_url, edition):
     t, page = member.t, member.page
     member.step = "follows the email about the decision"
     news = delivered_emails(email)[-1]
@@ -220,7 +221,7 @@ def answer_the_survey(member, email, base_url):
     for _ in range(MAX_SURVEY_PAGES):
         if member.heading() == t("Review your answers"):
             break
-        answer_every_question(page)
+        answer_every_question(page, numbers=typical_numbers(edition))
         member.click(page.locator("button[name=action][value=next]"))
     else:
         raise AssertionError("the survey never reached its review page")
@@ -228,9 +229,20 @@ def answer_the_survey(member, email, base_url):
     assert member.heading() == t("Thank you")
 
 
-def answer_every_question(page):
-    """A first choice for each unanswered choice question, the lowest allowed number for
-    each empty number, and a short comment in each empty text box."""
+def typical_numbers(edition):
+    """A valid answer to each number question of the edition: the middle of its range, as
+    its help text gives it to the person."""
+    numbers = {}
+    for question in Question.objects.filter(edition=edition, type__in=Question.NUMBER_TYPES):
+        low = question.min_value if question.min_value is not None else 1
+        high = question.max_value if question.max_value is not None else low
+        numbers[f"q_{question.key}"] = str(int((low + high) / 2))
+    return numbers
+
+
+def answer_every_question(page, *, numbers):
+    """A first choice for each unanswered choice question, a typical number in each empty
+    number box, and a short comment in each empty text box."""
     main = page.locator("main form")
     for name in main.evaluate(
         "form => [...new Set([...form.querySelectorAll('input[type=radio]')].map(e => e.name))]"
@@ -246,9 +258,10 @@ def answer_every_question(page):
         group = main.locator(f"input[type=checkbox][name='{name}']")
         if not group.evaluate_all("inputs => inputs.some(input => input.checked)"):
             group.first.check()
-    for number in main.locator("input[type=number]").all():
-        if not number.input_value():
-            number.fill(number.get_attribute("min") or "1")
+    for name, value in numbers.items():
+        box = main.locator(f"input[name='{name}']")
+        if box.count() and not box.input_value():
+            box.fill(value)
     for text in main.locator("textarea").all():
         if not text.input_value():
             text.fill("Ingen flere kommentarer.")
