@@ -2,25 +2,39 @@
 so a list never shows a case its detail page would refuse.
 
 Two perspectives: a member sees their own cases (replies only); an advisor sees the triage
-queue (unassigned, not restricted) and the cases assigned to them (restricted or not).
+queue (unassigned, not restricted), the cases assigned to them (restricted or not) and,
+while they cover for an absent colleague, that colleague's cases that are not restricted; a
+lead advisor also sees every colleague's case that is not restricted, to reassign it.
 Admins see statistics only, never case content.
 """
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from core.audit import log_denied
 from members.roles import has_role_permission
 
-from .models import Case
+from .models import Absence, Case
 
 MEMBER = "member"
 ADVISOR = "advisor"
 WORK_CASEWORK = "members.work_casework"
+LEAD_CASEWORK = "members.lead_casework"
 
 
 def is_advisor(user):
     return user.is_authenticated and user.is_active and has_role_permission(user, WORK_CASEWORK)
+
+
+def is_lead(user):
+    return is_advisor(user) and has_role_permission(user, LEAD_CASEWORK)
+
+
+def covered_advisors(user, today=None):
+    """The advisors `user` covers for today (a subquery of their ids)."""
+    today = today or timezone.localdate()
+    return Absence.objects.current(today).filter(cover=user).values("advisor_id")
 
 
 def visible_cases_for(user, *, perspective):
@@ -29,10 +43,13 @@ def visible_cases_for(user, *, perspective):
     if perspective == MEMBER:
         return Case.objects.filter(member=user, anonymised_at__isnull=True)
     if perspective == ADVISOR and is_advisor(user):
-        return Case.objects.filter(
-            Q(assignee=user) | Q(assignee__isnull=True, restricted=False),
-            anonymised_at__isnull=True,
-        )
+        if is_lead(user):
+            shared = Q(restricted=False)
+        else:
+            shared = Q(restricted=False) & (
+                Q(assignee__isnull=True) | Q(assignee__in=covered_advisors(user))
+            )
+        return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True)
     return Case.objects.none()
 
 
@@ -45,4 +62,15 @@ def get_case_for(user, pk, *, perspective, request=None):
     except (Case.DoesNotExist, ValueError, TypeError):
         if request is not None:
             log_denied(request, object_type="casework.case", object_id=pk)
+        raise Http404 from None
+
+
+def get_absence_for(user, pk):
+    """An absence the user may end: their own, or anyone's for the lead; otherwise 404."""
+    absences = Absence.objects.select_related("advisor")
+    if not is_lead(user):
+        absences = absences.filter(advisor=user) if is_advisor(user) else absences.none()
+    try:
+        return absences.get(pk=pk)
+    except (Absence.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -21,6 +22,14 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
+def _description_help():
+    # Interpolated when shown: `%` on a lazy string translates at import, in whatever
+    # language was active then (English pages showed it in Bokmål).
+    return _(
+        "Between %(min)d and %(max)d characters. Only the organisation's advisors read it."
+    ) % {"min": DESCRIPTION_MIN_LENGTH, "max": DESCRIPTION_MAX_LENGTH}
+
+
 class GuidanceRequestForm(forms.Form):
     """What a member sends. Only these fields are read: a posted status, member or assignee
     is ignored (mass assignment)."""
@@ -40,10 +49,7 @@ class GuidanceRequestForm(forms.Form):
         min_length=DESCRIPTION_MIN_LENGTH,
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_(
-            "Between %(min)d and %(max)d characters. Only the organisation's advisors read it."
-        )
-        % {"min": DESCRIPTION_MIN_LENGTH, "max": DESCRIPTION_MAX_LENGTH},
+        help_text=lazy(_description_help, str)(),
         error_messages={"required": _("Describe your situation.")},
     )
     safe_contact = forms.CharField(
@@ -245,8 +251,15 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(
         label=_("Assigned to"),
         required=False,
-        choices=[("", _("Me or nobody")), ("me", _("Me")), ("none", _("Nobody (triage)"))],
+        choices=[
+            ("", _("Me or nobody")),
+            ("me", _("Me")),
+            ("none", _("Nobody (triage)")),
+            ("covered", _("Colleagues I cover for")),
+        ],
     )
+    # Only a lead advisor's queue offers it (see __init__).
+    ALL_ASSIGNEES = ("all", _("Everyone (all cases that are not restricted)"))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -261,9 +274,14 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lead=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
+        if lead:
+            self.fields["assignee"].choices = [
+                *self.fields["assignee"].choices,
+                self.ALL_ASSIGNEES,
+            ]
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()
@@ -293,3 +311,50 @@ class StatisticsForm(forms.Form):
 
     def clean_breakdown(self):
         return self.cleaned_data.get("breakdown") or "region"
+
+
+class AbsenceForm(forms.Form):
+    """An absence: the lead chooses who is away; an advisor marks their own."""
+
+    advisor = AdvisorChoiceField(label=_("Who is away"), queryset=get_user_model().objects.none())
+    cover = AdvisorChoiceField(label=_("Covered by"), queryset=get_user_model().objects.none())
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("To and including"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, user, lead, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cover"].queryset = advisors()
+        if lead:
+            self.fields["advisor"].queryset = advisors()
+        else:
+            del self.fields["advisor"]
+            self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if "advisor" not in self.fields:
+            data["advisor"] = self.user
+        return data
+
+
+class RestrictedMoveForm(forms.Form):
+    reference = forms.CharField(label=_("Case reference"), max_length=20)
+    assignee = AdvisorChoiceField(label=_("Move to"), queryset=get_user_model().objects.none())
+    reason = forms.CharField(
+        label=_("Why the case must move"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded with the move. The member is told that you moved the case."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = advisors()
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()

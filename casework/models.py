@@ -299,3 +299,96 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.reason} {self.due_on}"
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def current(self, today):
+        return self.filter(starts_on__lte=today, ends_on__gte=today)
+
+
+class Absence(models.Model):
+    """An advisor away from `starts_on` to `ends_on` (both included, Norwegian dates): their
+    cases that are not restricted show in the cover advisor's queue, and the reminders about
+    them go to the cover."""
+
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("absent advisor"),
+        on_delete=models.CASCADE,
+        related_name="absences",
+    )
+    cover = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("covered by"),
+        on_delete=models.CASCADE,
+        related_name="covering",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to and including"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        indexes = [models.Index(fields=["cover", "ends_on"], name="absence_cover_ends")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="absence_dates_in_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(cover=models.F("advisor")), name="absence_cover_is_someone_else"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.advisor_id} {self.starts_on}..{self.ends_on}"
+
+
+class CaseTransfer(models.Model):
+    """A restricted case moved to another advisor by the lead advisor, with the written
+    reason the move needs (nobody else may see a restricted case, so nobody else may move it)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = EncryptedTextField(_("reason"))
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("transfer of a restricted case")
+        verbose_name_plural = _("transfers of restricted cases")
+
+    def __str__(self):
+        return f"{self.case} {self.at:%Y-%m-%d}"
+
+
+class SavedQueueFilter(models.Model):
+    """The queue filters an advisor chose as their own start page (a query string that
+    QueueFilterForm accepts; never a reference search)."""
+
+    advisor = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_filter"
+    )
+    query = models.CharField(max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved queue filter")
+        verbose_name_plural = _("saved queue filters")
+
+    def __str__(self):
+        return self.query

@@ -10,8 +10,8 @@ from core.models import AuditEvent
 from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
-from .access import ADVISOR, MEMBER, visible_cases_for
-from .models import Case, Message, Topic
+from .access import ADVISOR, MEMBER, covered_advisors, visible_cases_for
+from .models import Absence, Case, CaseTransfer, Message, SavedQueueFilter, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -86,6 +86,14 @@ def queue_cases(user, *, filters, now=None):
         cases = cases.filter(assignee=user)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
+    elif assignee == "covered":
+        cases = cases.filter(assignee__in=covered_advisors(user))
+    elif assignee != "all":
+        # A lead's visible cases include colleagues'; their queue starts like everyone's:
+        # their own, triage, and those of anyone they cover for.
+        cases = cases.filter(
+            Q(assignee=user) | Q(assignee__isnull=True) | Q(assignee__in=covered_advisors(user))
+        )
     if filters.get("overdue"):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
@@ -100,16 +108,52 @@ def visible_case_with_reference(user, reference):
     )
 
 
-def overdue_q(now=None):
-    """Open cases with no first response within the target, or a passed follow-up date."""
+OPEN_STATUSES = (Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING)
+
+
+def overdue_q(now=None, *, prefix=""):
+    """Open cases with no first response within the target, or a passed follow-up date.
+    `prefix` names the relation from another model ("assigned_cases__")."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    return Q(
-        status__in=[Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING],
-    ) & (
-        Q(first_response_at__isnull=True, created_at__lt=sla.overdue_if_created_before(now))
-        | Q(follow_up_on__lt=today)
+
+    def q(**lookups):
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    return q(status__in=OPEN_STATUSES) & (
+        q(first_response_at__isnull=True, created_at__lt=sla.overdue_if_created_before(now))
+        | q(follow_up_on__lt=today)
     )
+
+
+def _workload_counts(now, prefix):
+    def q(**lookups):
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    live = q(anonymised_at__isnull=True, status__in=OPEN_STATUSES)
+    return {
+        "open_cases": Count(prefix + "pk", filter=live, distinct=True),
+        "overdue_cases": Count(
+            prefix + "pk",
+            filter=live & overdue_q(now, prefix=prefix),
+            distinct=True,
+        ),
+        "awaiting_first_response": Count(
+            prefix + "pk",
+            filter=live & q(first_response_at__isnull=True),
+            distinct=True,
+        ),
+    }
+
+
+def advisor_workload(*, now=None):
+    """For the lead advisor: per advisor, their open cases, how many are overdue and how
+    many wait for a first response (restricted ones counted, never shown); and the same for
+    triage. Counts only, in two queries."""
+    now = now or timezone.now()
+    per_advisor = advisors().annotate(**_workload_counts(now, "assigned_cases__"))
+    triage = Case.objects.filter(assignee__isnull=True).aggregate(**_workload_counts(now, ""))
+    return list(per_advisor), triage
 
 
 def member_thread(case):
@@ -176,3 +220,30 @@ def case_openings_by_day(case):
         }
         for row in rows
     ]
+
+
+def absences_for(user, *, lead, today=None):
+    """Absences that are current or ahead: all of them for the lead, otherwise those where
+    `user` is away or covers."""
+    today = today or timezone.localdate()
+    absences = Absence.objects.filter(ends_on__gte=today).select_related("advisor", "cover")
+    if not lead:
+        absences = absences.filter(Q(advisor=user) | Q(cover=user))
+    return absences.order_by("starts_on", "pk")
+
+
+def covering_now(user, today=None):
+    """The current absences `user` covers, for the note above their queue."""
+    today = today or timezone.localdate()
+    return Absence.objects.current(today).filter(cover=user).select_related("advisor")
+
+
+def case_transfers(case):
+    """Moves of a restricted case by the lead, for the member's page: who moved it, to whom
+    and when; never the reason (an advisors' note)."""
+    return CaseTransfer.objects.filter(case=case).select_related("moved_by", "to_advisor")
+
+
+def saved_queue_query(user):
+    """The query string of the advisor's saved queue filter, or None."""
+    return SavedQueueFilter.objects.filter(advisor=user).values_list("query", flat=True).first()

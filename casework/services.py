@@ -2,8 +2,10 @@
 content) and any email through the outbox in the same transaction."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -15,15 +17,18 @@ from core.audit import record_event
 from core.outbox import enqueue_email
 
 from . import sla
-from .access import is_advisor
+from .access import is_advisor, is_lead
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     MESSAGE_MAX_LENGTH,
+    Absence,
     Case,
     CaseCounter,
+    CaseTransfer,
     Message,
     Reminder,
+    SavedQueueFilter,
 )
 from .selectors import advisors, strata_for
 
@@ -341,24 +346,36 @@ def record_case_view(*, case, actor):
 
 
 def _due_reminders(now):
-    """(case, reason, due_on, recipients) for every case an advisor should be reminded of."""
+    """(case, reason, due_on, recipients) for every case an advisor should be reminded of.
+    An absent advisor's cases are reminded to the cover, except restricted ones, which
+    nobody else may see."""
     today = timezone.localtime(now).date()
     cutoff = sla.overdue_if_created_before(now)
     triage = list(advisors())
+    covers = {
+        absence.advisor_id: absence.cover
+        for absence in Absence.objects.current(today).select_related("cover")
+    }
+
+    def recipients(case):
+        if case.assignee_id is None:
+            return triage
+        if case.assignee_id in covers and not case.restricted:
+            return [covers[case.assignee_id]]
+        return [case.assignee]
+
     due = []
     overdue = Case.objects.awaiting_first_response().filter(created_at__lt=cutoff)
     for case in overdue.select_related("assignee"):
-        recipients = [case.assignee] if case.assignee_id else triage
         due_on = timezone.localtime(sla.first_response_due(case.created_at)).date()
-        due.append((case, Reminder.Reason.FIRST_RESPONSE, due_on, recipients))
+        due.append((case, Reminder.Reason.FIRST_RESPONSE, due_on, recipients(case)))
     follow_ups = (
         Case.objects.follow_up_passed(today)
         .filter(anonymised_at__isnull=True)
         .select_related("assignee")
     )
     for case in follow_ups:
-        recipients = [case.assignee] if case.assignee_id else triage
-        due.append((case, Reminder.Reason.FOLLOW_UP, case.follow_up_on, recipients))
+        due.append((case, Reminder.Reason.FOLLOW_UP, case.follow_up_on, recipients(case)))
     return due
 
 
@@ -414,6 +431,136 @@ def send_reminders(*, now=None):
     return sent
 
 
+# --- Saved queue filter -------------------------------------------------------------------
+
+# What a saved filter keeps: the filters, not a one-off reference search or a page number.
+SAVED_FILTER_FIELDS = ("status", "topic", "priority", "assignee", "overdue", "sort")
+
+
+@transaction.atomic
+def save_queue_filter(*, advisor, filters):
+    """Keep the advisor's current queue filters (cleaned data of QueueFilterForm) as the
+    page their queue opens with. Returns the query string saved."""
+    if not is_advisor(advisor):
+        raise ValidationError(_("Only advisors have a queue."))
+    values = {}
+    for name in SAVED_FILTER_FIELDS:
+        value = filters.get(name)
+        if name == "topic" and value is not None:
+            value = value.pk
+        if name == "overdue":
+            value = "on" if value else None
+        if value not in (None, ""):
+            values[name] = value
+    query = urlencode(values)
+    SavedQueueFilter.objects.update_or_create(advisor=advisor, defaults={"query": query})
+    record_event(actor=advisor, action="casework.queue_filter.saved", target=advisor)
+    return query
+
+
+@transaction.atomic
+def forget_queue_filter(*, advisor):
+    deleted, _rows = SavedQueueFilter.objects.filter(advisor=advisor).delete()
+    if deleted:
+        record_event(actor=advisor, action="casework.queue_filter.forgotten", target=advisor)
+
+
+# --- Absence cover and restricted cases ---------------------------------------------------
+
+
+@transaction.atomic
+def mark_absence(*, actor, advisor, cover, starts_on, ends_on):
+    """An advisor marks their own absence, or the lead marks anyone's. The cover is emailed.
+    One absence at a time per advisor: overlapping dates are refused."""
+    if not (actor == advisor and is_advisor(actor)) and not is_lead(actor):
+        raise ValidationError(_("Only the lead advisor can mark a colleague's absence."))
+    _check_assignee(cover)
+    errors = {}
+    if cover is None or cover == advisor:
+        errors["cover"] = _("Choose another advisor to cover.")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The absence cannot end before it starts.")
+    elif ends_on < timezone.localdate():
+        errors["ends_on"] = _("The absence is over already.")
+    if errors:
+        raise ValidationError(errors)
+    # Lock the advisor's row so two overlapping absences cannot be marked at once.
+    get_user_model().objects.select_for_update().get(pk=advisor.pk)
+    if Absence.objects.filter(
+        advisor=advisor, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).exists():
+        raise ValidationError(_("This advisor already has an absence in those days."))
+    if Absence.objects.filter(
+        advisor=cover, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).exists():
+        raise ValidationError({"cover": _("The cover is away in those days too.")})
+    absence = Absence(
+        advisor=advisor, cover=cover, starts_on=starts_on, ends_on=ends_on, created_by=actor
+    )
+    absence.full_clean()
+    absence.save()
+    record_event(actor=actor, action="casework.absence.marked", target=absence, subject=advisor)
+    if cover.email:
+        enqueue_email(
+            to=cover.email,
+            template_prefix="casework/email/cover_assigned",
+            context={
+                "absent": advisor.get_full_name() or advisor.email,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "url": settings.SITE_URL + reverse("casework:queue") + "?assignee=covered",
+            },
+        )
+    return absence
+
+
+@transaction.atomic
+def end_absence(*, actor, absence):
+    """The absent advisor is back (or the plan changed): an absence not begun is removed;
+    one under way ends yesterday, so the cases are back with the advisor today."""
+    if actor != absence.advisor and not is_lead(actor):
+        raise ValidationError(_("Only the lead advisor can end a colleague's absence."))
+    today = timezone.localdate()
+    record_event(
+        actor=actor, action="casework.absence.ended", target=absence, subject=absence.advisor
+    )
+    if absence.starts_on >= today:
+        absence.delete()
+    else:
+        absence.ends_on = min(absence.ends_on, today - timedelta(days=1))
+        absence.save(update_fields=["ends_on"])
+
+
+@transaction.atomic
+def move_restricted_case(*, lead, reference, assignee, reason):
+    """The lead moves a restricted case to another advisor, with a written reason: the one
+    way a restricted case changes hands without its advisor. Audited with the member as
+    subject, and shown to the member (who moved it, to whom, when; not the reason)."""
+    if not is_lead(lead):
+        raise ValidationError(_("Only the lead advisor can move a restricted case."))
+    _check_assignee(assignee)
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": _("Write why the case must move.")})
+    case = (
+        Case.objects.select_for_update()
+        .filter(reference=reference, restricted=True, anonymised_at__isnull=True)
+        .first()
+    )
+    if case is None:
+        raise ValidationError({"reference": _("No restricted case has this reference.")})
+    if case.assignee_id == assignee.pk:
+        raise ValidationError({"assignee": _("The case is already with this advisor.")})
+    CaseTransfer.objects.create(
+        case=case, from_advisor=case.assignee, to_advisor=assignee, moved_by=lead, reason=text
+    )
+    case.assignee = assignee
+    case.save(update_fields=["assignee", "updated_at"])
+    _audit(actor=lead, action="case.restricted_moved", case=case)
+    _notify_advisor(case, assignee, "advisor_assigned")
+    return case
+
+
 # --- Retention ----------------------------------------------------------------------------
 
 
@@ -428,6 +575,7 @@ def anonymise_expired_cases(*, now=None):
     for case in cases:
         Message.objects.filter(case=case).delete()
         Reminder.objects.filter(case=case).delete()
+        CaseTransfer.objects.filter(case=case).delete()
         case.description = ""
         case.safe_contact = ""
         case.contact_name = ""

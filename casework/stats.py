@@ -1,28 +1,43 @@
-"""Casework statistics for admins: the predefined tables only, every count protected by
-core.disclosure (primary and secondary suppression), medians only for n >= the threshold.
+"""Casework statistics for admins: one release (core.releases) holds every table the
+statistics page and its exports can show, for every year, month, quarter and breakdown, so no
+table can be played against another or against last month's download.
 
-Counts and medians are computed in the database (GROUP BY; the median row picked with
-window functions), on case fields that retention leaves in place (topics, channel, requester
-kind, dates, strata), so anonymising old cases does not change any figure.
+Two populations are counted: cases (by month, channel and requester) and topic mentions (a
+case about two topics counts under each; by month, topic, region and employer type). Quarters
+and years are groups of months, so a quarter is the sum of its months in every table.
+Counts come from case fields that retention leaves in place (topics, channel, requester kind,
+dates, strata), so anonymising old cases changes no figure, and a month that has ended keeps
+its published values in every later release. Medians of response times are given only for a
+period of at least the threshold answered cases.
+
+Not modelled by the auditor: a case's topic mentions belong to the case, so a month's
+mentions are at least its cases (two populations, each audited on its own).
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Window
 from django.db.models.functions import RowNumber, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from core import disclosure
-from core.disclosure import Dimension, protect_table
+from core.disclosure import Dimension
+from core.releases import ExtraTable, Population, ReleaseSpec, TableSpec
 from members.models import EmployerType
 from members.regions import Region
 
 from .models import Case, Topic
 
+KIND = "casework"
 TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 UNKNOWN = ""
+PERIODS = ("month", "quarter", "year")
+BREAKDOWNS = ("region", "employer_type")
+COLUMNS = ("topic", "channel", "requester")
 
 
 def years():
@@ -30,6 +45,11 @@ def years():
     last = timezone.localdate().year
     start = timezone.localtime(first).year if first else last
     return list(range(start, last + 1))
+
+
+def _month_code(moment):
+    local = timezone.localtime(moment)
+    return f"{local.year}-{local.month:02d}"
 
 
 def _period_code(moment, period):
@@ -41,20 +61,31 @@ def _period_code(moment, period):
     return f"{local.year}-{local.month:02d}"
 
 
-def period_dimension(period, year):
+def period_dimension(period, year, all_years):
     if period == "year":
-        categories = tuple((str(y), str(y)) for y in years())
+        categories = tuple((str(y), str(y)) for y in all_years)
     elif period == "quarter":
         categories = tuple((f"{year}-Q{q}", f"{year} Q{q}") for q in range(1, 5))
     else:
         categories = tuple((f"{year}-{m:02d}", f"{year}-{m:02d}") for m in range(1, 13))
     labels = {"month": _("Month"), "quarter": _("Quarter"), "year": _("Year")}
-    return Dimension("period", labels[period], categories)
+    return Dimension("month", labels[period], categories)
+
+
+def _month_groups(all_years):
+    groups = {}
+    for year in all_years:
+        groups[str(year)] = tuple(f"{year}-{m:02d}" for m in range(1, 13))
+        for q in range(1, 5):
+            groups[f"{year}-Q{q}"] = tuple(f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1))
+    return groups
 
 
 def topic_dimension():
+    # A topic's name follows the active language, as the release stores every language.
+    name = lazy(lambda topic: topic.name, str)
     return Dimension(
-        "topic", _("Topic"), tuple((t.code, t.name) for t in Topic.objects.order_by("position"))
+        "topic", _("Topic"), tuple((t.code, name(t)) for t in Topic.objects.order_by("position"))
     )
 
 
@@ -78,79 +109,133 @@ def breakdown_dimension(breakdown):
     return Dimension(breakdown, label, (*choices, (UNKNOWN, _("Unknown"))))
 
 
-def _cases(period, year):
-    cases = Case.objects.all()
-    if period != "year" and year:
-        cases = cases.filter(created_at__year=year)
-    return cases
+COLUMN_TITLES = {
+    "topic": _("Inquiries per topic (an inquiry about several topics counts under each)"),
+    "channel": _("Inquiries by channel"),
+    "requester": _("Inquiries from members and others"),
+}
 
 
-def _grouped(cases, period, field):
-    rows = (
-        cases.annotate(p=TRUNC[period]("created_at"))
-        .values("p", field)
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
+def table_key(column, period, year):
+    return f"{column}.{period}" if period == "year" else f"{column}.{period}.{year}"
+
+
+def _stratum(value, dimension):
+    return value if value in dimension.codes else UNKNOWN
+
+
+def release_spec():
+    """Every casework table for every year, counted now."""
+    all_years = years()
+    topics, channels, requesters = topic_dimension(), channel_dimension(), requester_dimension()
+    regions, employers = breakdown_dimension("region"), breakdown_dimension("employer_type")
+
+    case_counts = {}
+    for row in Case.objects.values("created_at", "channel", "requester_kind").iterator():
+        kind = "member" if row["requester_kind"] == Case.RequesterKind.MEMBER else "other"
+        key = (_month_code(row["created_at"]), row["channel"], kind)
+        case_counts[key] = case_counts.get(key, 0) + 1
+    mention_counts = {}
+    mentions = Case.topics.through.objects.values(
+        "case__created_at", "topic__code", "case__region", "case__employer_type"
     )
-    counts = {}
-    for row in rows:
-        key = (_period_code(row["p"], period), row[field])
-        counts[key] = counts.get(key, 0) + row["n"]
-    return counts
+    for row in mentions.iterator():
+        key = (
+            _month_code(row["case__created_at"]),
+            row["topic__code"],
+            _stratum(row["case__region"], regions),
+            _stratum(row["case__employer_type"], employers),
+        )
+        mention_counts[key] = mention_counts.get(key, 0) + 1
 
-
-def topic_table(*, period, year):
-    counts = _grouped(_cases(period, year), period, "topics__code")
-    return protect_table(
-        title=_("Inquiries per topic (an inquiry about several topics counts under each)"),
-        rows=period_dimension(period, year),
-        columns=topic_dimension(),
-        counts={key: n for key, n in counts.items() if key[1] is not None},
+    columns = {"topic": topics, "channel": channels, "requester": requesters}
+    populations, tables = [], []
+    # One pair of populations per year: no published cell spans two years (the year view
+    # shows each year's total row), so each year is audited as a small system of its own.
+    for year in all_years:
+        months = tuple(f"{year}-{m:02d}" for m in range(1, 13))
+        populations.append(
+            Population(
+                key=f"cases-{year}",
+                dimensions=(
+                    ("month", months),
+                    ("channel", channels.codes),
+                    ("requester", requesters.codes),
+                ),
+                cliques=(("month", "channel"), ("month", "requester")),
+                counts={k: n for k, n in case_counts.items() if k[0] in months},
+                groups={"month": _month_groups([year])},
+                timeline="month",
+            )
+        )
+        populations.append(
+            Population(
+                key=f"mentions-{year}",
+                dimensions=(
+                    ("month", months),
+                    ("topic", topics.codes),
+                    ("region", regions.codes),
+                    ("employer_type", employers.codes),
+                ),
+                cliques=(("month", "region", "topic"), ("month", "employer_type", "topic")),
+                counts={k: n for k, n in mention_counts.items() if k[0] in months},
+                groups={"month": _month_groups([year])},
+                timeline="month",
+            )
+        )
+        for period in ("month", "quarter"):
+            for column in COLUMNS:
+                tables.append(
+                    TableSpec(
+                        key=table_key(column, period, year),
+                        title=COLUMN_TITLES[column],
+                        population=f"{'mentions' if column == 'topic' else 'cases'}-{year}",
+                        rows=period_dimension(period, year, all_years),
+                        columns=columns[column],
+                        rows_total=str(year),
+                    )
+                )
+        for breakdown, dimension in (("region", regions), ("employer_type", employers)):
+            tables.append(
+                TableSpec(
+                    key=f"{breakdown}.{year}",
+                    title=_("Inquiries per topic by %(breakdown)s, %(year)s")
+                    % {"breakdown": dimension.label.lower(), "year": year},
+                    population=f"mentions-{year}",
+                    rows=dimension,
+                    columns=topics,
+                    fixed=(("month", str(year)),),
+                )
+            )
+    return ReleaseSpec(
+        kind=KIND,
+        populations=tuple(populations),
+        tables=tuple(tables),
+        extras=lambda: response_time_tables(all_years),
+        stable=closed_period,
     )
 
 
-def channel_table(*, period, year):
-    return protect_table(
-        title=_("Inquiries by channel"),
-        rows=period_dimension(period, year),
-        columns=channel_dimension(),
-        counts=_grouped(_cases(period, year), period, "channel"),
-    )
+def _period_end(code):
+    """The first moment after a month, quarter or year code, in Oslo time."""
+    oslo = ZoneInfo(settings.TIME_ZONE)
+    if "-Q" in code:
+        year, quarter = code.split("-Q")
+        year, month = int(year), 3 * int(quarter) + 1
+    elif "-" in code:
+        year, month = (int(part) for part in code.split("-"))
+        month += 1
+    else:
+        year, month = int(code) + 1, 1
+    if month > 12:
+        year, month = year + 1, month - 12
+    return datetime(year, month, 1, tzinfo=oslo)
 
 
-def requester_table(*, period, year):
-    counts = {}
-    for (p, kind), n in _grouped(_cases(period, year), period, "requester_kind").items():
-        key = (p, "member" if kind == Case.RequesterKind.MEMBER else "other")
-        counts[key] = counts.get(key, 0) + n
-    return protect_table(
-        title=_("Inquiries from members and others"),
-        rows=period_dimension(period, year),
-        columns=requester_dimension(),
-        counts=counts,
-    )
-
-
-def breakdown_table(*, breakdown, period, year):
-    field = "employer_type" if breakdown == "employer_type" else "region"
-    cases = Case.objects.all()
-    if year:
-        cases = cases.filter(created_at__year=year)
-    rows = cases.values(field, "topics__code").annotate(n=Count("pk", distinct=True)).order_by()
-    dimension = breakdown_dimension(field)
-    known = set(dimension.codes)
-    counts = {}
-    for row in rows:
-        if row["topics__code"] is None:
-            continue
-        stratum = row[field] if row[field] in known else UNKNOWN
-        key = (stratum, row["topics__code"])
-        counts[key] = counts.get(key, 0) + row["n"]
-    title = _("Inquiries per topic by %(breakdown)s, %(year)s") % {
-        "breakdown": str(dimension.label).lower(),
-        "year": year or _("all years"),
-    }
-    return protect_table(title=title, rows=dimension, columns=topic_dimension(), counts=counts)
+def closed_period(key, moment):
+    """A cell of a period that had ended at `moment` keeps its value for ever."""
+    period = dict(key[1]).get("month")
+    return period is not None and _period_end(period) <= moment
 
 
 def _medians(cases, *, start, end, period):
@@ -177,70 +262,73 @@ def _medians(cases, *, start, end, period):
     }
 
 
-@dataclass(frozen=True)
-class ResponseTimeRow:
-    label: str
-    answered: str
-    first_response_hours: str
-    resolved: str
-    resolution_days: str
-
-
-@dataclass(frozen=True)
-class ResponseTimeTable:
-    """Medians per period; a median and its n are shown only when n >= the threshold.
-    Exports like a ProtectedTable (title, threshold, lines)."""
-
-    title: str
-    rows: tuple[ResponseTimeRow, ...]
-    threshold: int
-
-    def header(self):
-        return [
-            _("Period"),
-            _("Answered"),
-            _("Median time to first response (hours)"),
-            _("Resolved"),
-            _("Median time to resolution (days)"),
-        ]
-
-    def lines(self):
-        yield [str(h) for h in self.header()]
-        for row in self.rows:
-            yield [
-                row.label,
-                row.answered,
-                row.first_response_hours,
-                row.resolved,
-                row.resolution_days,
-            ]
-
-
-def response_time_table(*, period, year):
-    cases = _cases(period, year)
+def response_time_tables(all_years):
+    """Median times per period as [(key, title, header, lines)]: a median is given only for
+    a period with at least the threshold answered (or resolved) cases; its n is not shown."""
+    cases = Case.objects.all()
     limit = disclosure.threshold()
-    first = _medians(cases, start="created_at", end="first_response_at", period=period)
-    resolved = _medians(cases, start="created_at", end="resolved_at", period=period)
-
-    def shown(entry, unit_seconds):
-        if entry is None or entry[0] < limit:
-            return (disclosure.SUPPRESSED if entry else "0"), ""
-        n, median = entry
-        return str(n), f"{median.total_seconds() / unit_seconds:.1f}"
-
-    rows = []
-    for code, label in period_dimension(period, year).categories:
-        answered, hours = shown(first.get(code), 3600)
-        done, days = shown(resolved.get(code), 86400)
-        rows.append(ResponseTimeRow(str(label), answered, hours, done, days))
-    return ResponseTimeTable(_("Response times (medians)"), tuple(rows), limit)
-
-
-def all_tables(*, period, year, breakdown):
-    return [
-        topic_table(period=period, year=year),
-        channel_table(period=period, year=year),
-        requester_table(period=period, year=year),
-        response_time_table(period=period, year=year),
-        breakdown_table(breakdown=breakdown, period=period, year=year),
+    header = [
+        _("Period"),
+        _("Median time to first response (hours)"),
+        _("Median time to resolution (days)"),
     ]
+    tables = []
+    for period in PERIODS:
+        first = _medians(cases, start="created_at", end="first_response_at", period=period)
+        resolved = _medians(cases, start="created_at", end="resolved_at", period=period)
+
+        def shown(entry, unit_seconds):
+            if entry is None or entry[0] < limit:
+                return disclosure.SUPPRESSED
+            return f"{entry[1].total_seconds() / unit_seconds:.1f}"
+
+        for year in [None] if period == "year" else all_years:
+            lines = [
+                [
+                    str(label),
+                    shown(first.get(code), 3600),
+                    shown(resolved.get(code), 86400),
+                ]
+                for code, label in period_dimension(period, year, all_years).categories
+            ]
+            tables.append(
+                (table_key("response", period, year), _("Response times (medians)"), header, lines)
+            )
+    return tables
+
+
+def release_years(release):
+    return sorted({int(t["key"].rsplit(".", 1)[1]) for t in release.data["tables"]})
+
+
+def tables_for(release, *, period, year, breakdown):
+    """The release's tables for one choice of the page, in page order."""
+    by_key = dict(zip((t["key"] for t in release.data["tables"]), release.tables(), strict=True))
+    extras = {e.key: e for e in release.extra_tables()}
+    if period == "year":
+        chosen = [_year_view(release, by_key, column) for column in COLUMNS]
+    else:
+        chosen = [by_key[table_key(column, period, year)] for column in COLUMNS]
+    response = extras.get(table_key("response", period, year))
+    if response is not None:
+        chosen.append(response)
+    if year and f"{breakdown}.{year}" in by_key:
+        chosen.append(by_key[f"{breakdown}.{year}"])
+    return chosen
+
+
+def _year_view(release, by_key, column):
+    """One row per year: each is the total row of that year's quarter table (the same
+    published cells), so the view adds nothing the release does not already publish."""
+    rows = []
+    table = None
+    for year in release_years(release):
+        table = by_key[table_key(column, "quarter", year)]
+        rows.append([str(year), *(_shown(c) for c in table.column_totals), _shown(table.total)])
+    header = [str(_("Year")), *(str(label) for _c, label in table.columns.categories)]
+    header.append(str(_("Total")))
+    return ExtraTable(f"year.{column}", table.title, (header, *rows), table.threshold)
+
+
+def _shown(cell):
+    return disclosure.SUPPRESSED if cell.count is None else cell.count

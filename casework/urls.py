@@ -13,6 +13,11 @@ urlpatterns = [
     # Advisors
     path("queue/", views.queue, name="queue"),
     path("queue/assign/", views.bulk_assign, name="bulk-assign"),
+    path("queue/save-filter/", views.queue_save_filter, name="queue-save-filter"),
+    path("workload/", views.workload, name="workload"),
+    path("workload/move-restricted/", views.restricted_move, name="restricted-move"),
+    path("absences/", views.absence_list, name="absence-list"),
+    path("absences/<int:pk>/end/", views.absence_end, name="absence-end"),
     path("inquiries/new/", views.register_inquiry, name="register-inquiry"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/messages/", views.case_message, name="case-message"),

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required, user_passes_test
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import disclosure
+from core import disclosure, releases
 from core.audit import log_denied, record_event
 from members.roles import is_member
 
@@ -21,6 +22,7 @@ from . import access, selectors, services, stats
 from .access import ADVISOR, get_case_for, visible_cases_for
 from .access import MEMBER as MEMBER_VIEW
 from .forms import (
+    AbsenceForm,
     AdvisorMessageForm,
     AssignForm,
     BulkAssignForm,
@@ -29,6 +31,7 @@ from .forms import (
     InquiryForm,
     MemberReplyForm,
     QueueFilterForm,
+    RestrictedMoveForm,
     StatisticsForm,
     StatusForm,
 )
@@ -101,6 +104,7 @@ def _my_case_page(request, case, reply_form, status=200):
     services.record_case_view(case=case, actor=request.user)
     context = {
         "case": case,
+        "transfers": selectors.case_transfers(case),
         "thread": selectors.member_thread(case),
         "openings": selectors.case_openings_by_day(case),
         "reply_form": reply_form,
@@ -140,7 +144,13 @@ def my_case_reply(request, pk):
 @advisor_required
 @require_GET
 def queue(request):
-    filters = QueueFilterForm(request.GET)
+    lead = access.is_lead(request.user)
+    saved = selectors.saved_queue_query(request.user)
+    # A saved filter may no longer fit (a lead's "everyone" after the role was removed):
+    # then the queue opens with the standard filters rather than an error.
+    if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
+        return redirect(reverse("casework:queue") + "?" + saved)
+    filters = QueueFilterForm(request.GET, lead=lead)
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
     cleaned = filters.cleaned_data
@@ -158,12 +168,32 @@ def queue(request):
     query.pop("page", None)
     context = {
         "filters": filters,
+        "covering": selectors.covering_now(request.user),
+        "saved_filter": saved,
         "reference": reference,
         "page": page,
         "query": query.urlencode(),
         "assign_form": AssignForm(),
     }
     return render(request, "casework/case_list.html", context)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def queue_save_filter(request):
+    """Save the filters the advisor is looking at (posted from the queue page) as their
+    queue's start page, or forget the saved one."""
+    if request.POST.get("forget"):
+        services.forget_queue_filter(advisor=request.user)
+        messages.success(request, _("Your queue opens with the standard filters again."))
+        return redirect(reverse("casework:queue") + "?status=active")
+    filters = QueueFilterForm(request.POST, lead=access.is_lead(request.user))
+    if not filters.is_valid():
+        return HttpResponseBadRequest(_("Unknown filter choice."))
+    query = services.save_queue_filter(advisor=request.user, filters=filters.cleaned_data)
+    messages.success(request, _("Saved: your queue opens with these filters."))
+    return redirect(reverse("casework:queue") + "?" + query)
 
 
 @never_cache
@@ -325,40 +355,144 @@ def case_assign(request, pk):
     )(request, case)
 
 
+# --- Lead advisor -------------------------------------------------------------------------
+
+
+def lead_required(view):
+    def check(user):
+        if not access.is_lead(user):
+            raise PermissionDenied
+        return True
+
+    return user_passes_test(check)(view)
+
+
+@never_cache
+@lead_required
+@require_GET
+def workload(request):
+    advisors, triage = selectors.advisor_workload()
+    return render(request, "casework/workload_list.html", {"advisors": advisors, "triage": triage})
+
+
+@never_cache
+@lead_required
+@require_http_methods(["GET", "POST"])
+def restricted_move(request):
+    form = RestrictedMoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.move_restricted_case(lead=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s moved to %(who)s.")
+                % {
+                    "ref": case.reference,
+                    "who": case.assignee.get_full_name() or case.assignee.email,
+                },
+            )
+            return redirect("casework:workload")
+    status = 400 if form.errors else 200
+    return render(request, "casework/restricted_move_form.html", {"form": form}, status=status)
+
+
+# --- Absence cover -----------------------------------------------------------------------
+
+
+@never_cache
+@advisor_required
+@require_http_methods(["GET", "POST"])
+def absence_list(request):
+    lead = access.is_lead(request.user)
+    form = AbsenceForm(
+        request.POST if request.method == "POST" else None, user=request.user, lead=lead
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_absence(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Absence marked; the cover has been told by email."))
+            return redirect("casework:absence-list")
+    context = {"form": form, "absences": selectors.absences_for(request.user, lead=lead)}
+    status = 400 if form.errors else 200
+    return render(request, "casework/absence_list.html", context, status=status)
+
+
+@never_cache
+@advisor_required
+@require_POST
+def absence_end(request, pk):
+    absence = access.get_absence_for(request.user, pk)
+    services.end_absence(actor=request.user, absence=absence)
+    messages.success(request, _("Absence ended: the cases are back with their advisor."))
+    return redirect("casework:absence-list")
+
+
 # --- Admin statistics ---------------------------------------------------------------------
 
 statistics_required = permission_required("members.view_statistics", raise_exception=True)
 
 
 def _statistics_tables(request):
-    """The fixed tables for the chosen period/year/breakdown, or None for a bad choice."""
-    years = stats.years()
-    form = StatisticsForm(request.GET or None, years=years, initial={"year": years[-1]})
+    """The release (?release=N, else the latest) and its tables for the chosen
+    period/year/breakdown: (form, None) for a bad choice, (form, {}) when none is published."""
+    number = request.GET.get("release", "")
+    release = releases.release_for(stats.KIND, number or None)
+    if release is None and number:
+        raise Http404
+    years = stats.release_years(release) if release is not None else []
+    initial = {"year": years[-1]} if years else {}
+    query = request.GET.copy()
+    query.pop("release", None)
+    form = StatisticsForm(query or None, years=years, initial=initial)
     if form.is_bound and not form.is_valid():
         return form, None
+    if release is None:
+        return form, {}
     data = form.cleaned_data if form.is_bound else {}
     period = data.get("period") or "quarter"
     year = data.get("year") or (None if period == "year" else years[-1])
     breakdown = data.get("breakdown") or "region"
-    tables = stats.all_tables(period=period, year=year, breakdown=breakdown)
-    return form, {"period": period, "year": year, "breakdown": breakdown, "tables": tables}
+    tables = stats.tables_for(release, period=period, year=year, breakdown=breakdown)
+    return form, {
+        "release": release,
+        "period": period,
+        "year": year,
+        "breakdown": breakdown,
+        "tables": tables,
+    }
 
 
 @never_cache
 @statistics_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def statistics_page(request):
+    if request.method == "POST":
+        releases.request_release(kind=stats.KIND, actor=request.user)
+        messages.success(request, _("A new release is being counted and audited."))
+        return redirect("casework:statistics")
     form, result = _statistics_tables(request)
     if result is None:
         return render(request, "casework/statistics_detail.html", {"form": form}, status=400)
+    release = result.get("release")
     record_event(
-        actor=request.user, action="casework.statistics.viewed", object_type="casework.statistics"
+        actor=request.user,
+        action="casework.statistics.viewed",
+        object_type="core.release",
+        object_id=release.label if release else "",
     )
-    query = request.GET.urlencode()
+    query = request.GET.copy()
+    if release is not None:
+        query["release"] = release.number
     return render(
         request,
         "casework/statistics_detail.html",
-        {"form": form, "query": query, "legend": disclosure.legend(), **result},
+        {"form": form, "query": query.urlencode(), "legend": disclosure.legend(), **result},
     )
 
 
@@ -371,12 +505,19 @@ def statistics_export(request, fmt):
     _form, result = _statistics_tables(request)
     if result is None:
         return HttpResponseBadRequest(_("Unknown statistics choice."))
+    if not result:
+        raise Http404
+    release = result["release"]
     record_event(
         actor=request.user,
         action=f"casework.statistics.exported.{fmt}",
-        object_type="casework.statistics",
+        object_type="core.release",
+        object_id=release.label,
     )
-    name = f"casework-statistics-{result['period']}-{result['year'] or 'all'}.{fmt}"
+    name = (
+        f"casework-statistics-{release.number}-{result['period']}-{result['year'] or 'all'}.{fmt}"
+    )
+    heading = releases.heading(release)
     if fmt == "csv":
-        return disclosure.csv_response(result["tables"], filename=name)
-    return disclosure.xlsx_response(result["tables"], filename=name)
+        return disclosure.csv_response(result["tables"], filename=name, heading=heading)
+    return disclosure.xlsx_response(result["tables"], filename=name, heading=heading)

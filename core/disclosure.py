@@ -370,16 +370,21 @@ def protect_table(
     )
 
 
-def protected_mean(values: Iterable[float], *, limit=None, dominance=None):
-    """The mean of `values`, or None when fewer than the threshold or one value dominates."""
-    values = list(values)
+def protected_mean(values: Iterable[float], *, limit=None, dominance=None, p_percent=None):
+    """The mean of `values`, or None when the group fails: fewer than the threshold, one value
+    more than the dominance share of the sum, or the p % rule (the second largest contributor,
+    knowing the sum, would estimate the largest to within p %: two equal large values fail)."""
+    values = sorted(values, reverse=True)
     limit = limit or threshold()
     dominance = dominance if dominance is not None else settings.DISCLOSURE_DOMINANCE_SHARE
+    p_percent = p_percent if p_percent is not None else settings.DISCLOSURE_P_PERCENT
     if len(values) < limit:
         return None
     total = sum(values)
-    if total > 0 and max(values) > dominance * total:
-        return None
+    if total > 0:
+        largest, second = values[0], values[1]
+        if largest > dominance * total or total - largest - second < p_percent / 100 * largest:
+            return None
     return total / len(values)
 
 
@@ -393,9 +398,12 @@ def escape_formula(value):
     return value
 
 
-def export_lines(tables: Iterable[ProtectedTable]):
+def export_lines(tables: Iterable[ProtectedTable], heading=None):
     """All tables one after another (title, header, body, total, blank line), then the legend."""
     limit = None
+    if heading:
+        yield [str(heading)]
+        yield []
     for table in tables:
         limit = table.threshold
         yield [str(table.title)]
@@ -409,13 +417,13 @@ class _Echo:
         return value
 
 
-def csv_response(tables: Iterable[ProtectedTable], *, filename):
+def csv_response(tables: Iterable[ProtectedTable], *, filename, heading=None):
     """Stream the tables as CSV (UTF-8 with a byte-order mark, so Excel reads æøå)."""
     writer = csv.writer(_Echo())
 
     def generate():
         yield "\ufeff"
-        for line in export_lines(tables):
+        for line in export_lines(tables, heading):
             yield writer.writerow([escape_formula(_text(v)) for v in line])
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
@@ -427,21 +435,53 @@ def _text(value):
     return value if isinstance(value, int | float) else str(value)
 
 
-def write_xlsx(tables: Iterable[ProtectedTable], handle):
-    """Write the tables to an open binary file as one XLSX sheet (openpyxl write-only)."""
+def write_xlsx(tables: Iterable[ProtectedTable], handle, heading=None):
+    """Write the tables to an open binary file, one sheet per table: title and header row
+    bold, counts as numbers, columns wide enough for their text, title, header and row labels
+    frozen; the release heading and the legend under each table."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(_("Statistics"))[:31])
-    for line in export_lines(tables):
-        sheet.append([escape_formula(_text(v)) for v in line])
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for number, table in enumerate(tables, start=1):
+        sheet = workbook.create_sheet(_sheet_name(number, table.title))
+        sheet.cell(row=1, column=1, value=escape_formula(str(table.title))).font = bold
+        widths = {}
+        row = 1
+        for index, line in enumerate(table.lines()):
+            row += 1
+            for column, value in enumerate(line, start=1):
+                cell = sheet.cell(row=row, column=column, value=escape_formula(_text(value)))
+                if index == 0 or column == 1:
+                    cell.font = bold
+                if column > 1:
+                    cell.alignment = Alignment(horizontal="right")
+                widths[column] = max(widths.get(column, 0), len(str(value)))
+        for text in (heading, legend(table.threshold)):
+            if text:
+                row += 2
+                sheet.cell(row=row, column=1, value=escape_formula(str(text)))
+        for column, width in widths.items():
+            sheet.column_dimensions[get_column_letter(column)].width = min(max(width, 8) + 2, 60)
+        sheet.freeze_panes = "B3"
+    if not workbook.sheetnames:
+        workbook.create_sheet(str(_("Statistics")))
     workbook.save(handle)
 
 
-def xlsx_response(tables: Iterable[ProtectedTable], *, filename):
+def _sheet_name(number, title):
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title))
+    return f"{number} {cleaned}"[:31].strip()
+
+
+def xlsx_response(tables: Iterable[ProtectedTable], *, filename, heading=None):
     """Build the XLSX in a temporary file (a zip cannot be written as a stream) and stream it."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(tables, handle)
+    write_xlsx(tables, handle, heading)
     handle.seek(0)
     return FileResponse(
         handle,

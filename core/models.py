@@ -91,3 +91,60 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class Release(models.Model):
+    """A published statistics release (see core.releases): every table of one statistics page,
+    as protected and audited at `as_of`. Stored once and never changed, so every page view
+    and download of the release shows the same numbers."""
+
+    kind = models.CharField(max_length=40)
+    number = models.PositiveIntegerField()
+    as_of = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    rule_version = models.CharField(max_length=40)
+    threshold = models.PositiveSmallIntegerField()
+    # Published cells only (hidden ones are null), with the titles and labels in every language.
+    data = models.JSONField()
+    # Per table, the hidden cells and the interval the auditor proved for each.
+    audit = models.JSONField()
+
+    class Meta:
+        verbose_name = _("statistics release")
+        verbose_name_plural = _("statistics releases")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="release_kind_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="release_number_gte_1"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("A published release never changes.")
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self):
+        return f"{self.kind}-{self.number}"
+
+    def cells(self):
+        from .releases import stored_cells
+
+        if not hasattr(self, "_cells"):
+            self._cells = stored_cells(self.data)
+        return self._cells
+
+    def table_keys(self):
+        return [table["key"] for table in self.data["tables"]]
+
+    def tables(self):
+        from .releases import protected_tables
+
+        return protected_tables(self.data)
+
+    def extra_tables(self):
+        from .releases import extra_tables
+
+        return extra_tables(self.data)

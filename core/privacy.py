@@ -466,6 +466,87 @@ def _erase_reminders(user):
     Reminder.objects.filter(advisor=user).delete()
 
 
+def _export_absences(user):
+    from casework.models import Absence
+
+    return {
+        "your_absences": [
+            {"from": a.starts_on.isoformat(), "to": a.ends_on.isoformat()}
+            for a in Absence.objects.filter(advisor=user)
+        ],
+        "absences_you_covered": Absence.objects.filter(cover=user).count(),
+    }
+
+
+def _erase_absences(user):
+    from django.db.models import Q
+
+    from casework.models import Absence
+
+    Absence.objects.filter(Q(advisor=user) | Q(cover=user)).delete()
+    Absence.objects.filter(created_by=user).update(created_by=None)
+
+
+def _export_transfers(user):
+    from casework.models import CaseTransfer
+
+    # Counts only: the cases are other people's, and the reasons are advisors' notes.
+    return {
+        "restricted_cases_you_moved": CaseTransfer.objects.filter(moved_by=user).count(),
+        "restricted_cases_moved_to_you": CaseTransfer.objects.filter(to_advisor=user).count(),
+        "restricted_cases_moved_from_you": CaseTransfer.objects.filter(from_advisor=user).count(),
+    }
+
+
+def _erase_transfer_links(user):
+    from casework.models import CaseTransfer
+
+    CaseTransfer.objects.filter(moved_by=user).update(moved_by=None)
+    CaseTransfer.objects.filter(to_advisor=user).update(to_advisor=None)
+    CaseTransfer.objects.filter(from_advisor=user).update(from_advisor=None)
+
+
+register(
+    "casework.Absence",
+    fields=["advisor", "cover", "created_by"],
+    section="casework_absences",
+    exporter=_export_absences,
+    eraser=_erase_absences,
+)
+register(
+    "casework.CaseTransfer",
+    fields=["from_advisor", "to_advisor", "moved_by"],
+    section="casework_restricted_moves",
+    exporter=_export_transfers,
+    eraser=_erase_transfer_links,
+)
+
+
+def _export_saved_queue_filter(user):
+    from casework.models import SavedQueueFilter
+
+    return {
+        "saved_queue_filter": SavedQueueFilter.objects.filter(advisor=user)
+        .values_list("query", flat=True)
+        .first()
+    }
+
+
+def _erase_saved_queue_filter(user):
+    from casework.models import SavedQueueFilter
+
+    SavedQueueFilter.objects.filter(advisor=user).delete()
+
+
+register(
+    "casework.SavedQueueFilter",
+    fields=["advisor"],
+    section="casework_queue_filter",
+    exporter=_export_saved_queue_filter,
+    eraser=_erase_saved_queue_filter,
+)
+
+
 # `assignee` is only ever a staff account, and staff do not delete themselves here; an
 # administrator reassigns their cases first (a restricted case must keep an assignee).
 register(

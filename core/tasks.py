@@ -1,9 +1,12 @@
+import logging
 import time
 
 from celery import shared_task
 from django.core.cache import cache
 
-from . import outbox
+from . import outbox, releases
+
+logger = logging.getLogger(__name__)
 
 WORKER_HEARTBEAT_KEY = "core:worker-heartbeat"
 
@@ -26,3 +29,24 @@ def sweep_outbox():
 @shared_task
 def record_worker_heartbeat():
     cache.set(WORKER_HEARTBEAT_KEY, time.time(), timeout=None)
+
+
+@shared_task
+def publish_release(kind, actor_id=None):
+    """Count, protect, audit and store a release; a refusal is logged, never retried (the
+    same data would be refused again)."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        release = releases.publish(kind=kind, actor=actor)
+    except releases.ReleaseRefused as refused:
+        logger.error("Release of %s refused by the auditor: %s", kind, refused)
+        return None
+    return release.label
+
+
+@shared_task
+def publish_scheduled_releases():
+    for kind in releases.kinds():
+        publish_release(kind)

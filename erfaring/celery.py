@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "erfaring.settings")
 
@@ -27,6 +28,12 @@ BEAT_SCHEDULE = [
     ("membership-statuses", "members.tasks.update_membership_statuses", crontab(hour=0, minute=15)),
     # Renewal reminders in the morning, when people read email; each goes once (dedupe key).
     ("membership-reminders", "members.tasks.send_renewal_reminders", crontab(hour=8, minute=0)),
+    # Statistics are published as dated releases (core.releases), not live counts.
+    (
+        "statistics-releases",
+        "core.tasks.publish_scheduled_releases",
+        crontab(*settings.STATISTICS_RELEASE_CRONTAB.split()),
+    ),
 ]
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE

@@ -200,6 +200,11 @@ LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
+# English dates in the day-month order and 24-hour clock our readers use (erfaring/formats/en).
+FORMAT_MODULE_PATH = ["erfaring.formats"]
+# Off: it would also group years, ids in form values and member numbers ("2 026"). Amounts
+# and counts are grouped where they are shown, with the `number` filter (core/numbers.py).
+USE_THOUSAND_SEPARATOR = False
 USE_I18N = True
 USE_TZ = True
 
@@ -357,6 +362,12 @@ SURVEY_REMINDER_DAYS_BEFORE_CLOSE = env.list(
 DISCLOSURE_THRESHOLD = env.int("DISCLOSURE_THRESHOLD", default=5)
 # A mean is hidden when one value is more than this share of the sum (it would reveal it).
 DISCLOSURE_DOMINANCE_SHARE = env.float("DISCLOSURE_DOMINANCE_SHARE", default=0.6)
+# The p % rule: a mean is hidden when the others' sum, less the second largest value, is
+# under p % of the largest (the second largest contributor could estimate the largest).
+DISCLOSURE_P_PERCENT = env.float("DISCLOSURE_P_PERCENT", default=10)
+# When beat publishes new membership and casework statistics releases (crontab fields
+# "minute hour day-of-month month day-of-week", Oslo time): monthly, on the 1st at 05:00.
+STATISTICS_RELEASE_CRONTAB = env("STATISTICS_RELEASE_CRONTAB", default="0 5 1 * *")
 # Membership period length in months; 0 = to the end of the calendar year (the default).
 MEMBERSHIP_PERIOD_MONTHS = env.int("MEMBERSHIP_PERIOD_MONTHS", default=0)
 # Days after the end date during which a member still counts and can renew without approval.

@@ -10,7 +10,11 @@ class MembersConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import password_reset
 
-        from . import adapters, roles
+        from core import releases
+
+        from . import adapters, reports, roles
+
+        releases.register(reports.KIND, reports.release_spec)
 
         # Groups need the permissions, which Django creates in post_migrate.
         post_migrate.connect(roles.sync_role_groups_after_migrate, sender=self)

@@ -1,7 +1,9 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .models import ContractType, County, EmployerType, Field, Membership, Municipality, Profile
 from .services import PROFILE_FIELDS
 
@@ -204,3 +206,28 @@ class ImportUploadForm(forms.Form):
             "user_representative, year_started, year_joined. CSV in UTF-8."
         ),
     )
+
+
+class GiveRoleForm(forms.Form):
+    """Give a staff role to an existing account, found by its email address (posted, so the
+    address never lands in a URL or an access log)."""
+
+    email = forms.EmailField(label=_("Email address of the account"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("", "—"), *((r, roles.ROLE_LABELS[r]) for r in roles.STAFF_ROLES)],
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account has this email address. The person must sign up first.")
+            )
+        return user
+
+
+class RemoveRoleForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.filter(is_active=True))
+    role = forms.ChoiceField(choices=[(r, r) for r in roles.STAFF_ROLES])

@@ -55,6 +55,8 @@ class User(AbstractUser):
             ("manage_membership", _("Can manage memberships")),
             ("manage_surveys", _("Can manage survey editions")),
             ("view_statistics", _("Can view and export statistics")),
+            ("lead_casework", _("Can see and reassign every case that is not restricted")),
+            ("manage_roles", _("Can give and remove staff roles")),
         ]
 
     def __str__(self):

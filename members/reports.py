@@ -1,7 +1,7 @@
 """Membership statistics: the predefined tables, always through core.disclosure.
 
-Only these dimensions exist (G1): an unknown one is refused, which stops differencing
-attacks through ad-hoc filters. One query per table, whatever the number of members.
+Only these dimensions and cross-tables exist (G1): no ad-hoc filters to difference. All
+tables are counted in one query and published together as a release (core.releases).
 """
 
 from functools import lru_cache
@@ -11,7 +11,8 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.disclosure import Dimension, protect_table
+from core.disclosure import Dimension
+from core.releases import Population, ReleaseSpec, TableSpec
 
 from .models import ContractType, County, EmployerType, Field, Membership, Profile
 
@@ -126,6 +127,22 @@ def _dimensions():
     }
 
 
+# How a caption names each breakdown ("Members by union membership"): a noun phrase, not the
+# column heading ("Union member"), so the caption reads as a sentence in both languages.
+CAPTION_TERMS = {
+    "county": _("county"),
+    "employer_type": _("employer type"),
+    "field": _("field of work"),
+    "status": _("membership status"),
+    "year_joined": _("year joined"),
+    "position_band": _("position percentage"),
+    "contract_type": _("contract type"),
+    "training": _("completed training programme"),
+    "union_member": _("union membership"),
+    "user_representative": _("role as user representative"),
+}
+
+
 DIMENSION_KEYS = (
     "county",
     "employer_type",
@@ -139,48 +156,89 @@ DIMENSION_KEYS = (
     "user_representative",
 )
 
-
-class UnknownDimension(ValueError):
-    pass
-
-
-def _population(keys):
-    """Current members (active or in grace); with "status" in the table, everyone who has
-    applied, since the table is about the statuses themselves."""
-    profiles = Profile.objects.all()
-    if "status" in keys:
-        return profiles.filter(user__membership__isnull=False)
-    return profiles.filter(user__membership__status__in=Membership.CURRENT_STATUSES)
+# The cross-tables offered, each pair once. A star around employer type: every table shares
+# only that margin with the others, so the auditor's LP over these tables is exact (see
+# core.releases); every pair (45 tables, full of cycles) would need the joint table of all ten
+# dimensions, millions of cells, to audit soundly.
+HUB = "employer_type"
+CROSS_TABLES = tuple(
+    ("county", HUB) if key == "county" else (HUB, key) for key in DIMENSION_KEYS if key != HUB
+)
+KIND = "membership"
 
 
-def membership_table(rows, columns=None):
-    """A protected table of members by `rows` (and `columns`): keys from DIMENSION_KEYS."""
-    keys = [rows] if columns is None else [rows, columns]
-    if any(key not in DIMENSION_KEYS for key in keys) or rows == columns:
-        raise UnknownDimension(keys)
+def _current_statuses():
+    return tuple(
+        (code, label)
+        for code, label in Membership.Status.choices
+        if code in Membership.CURRENT_STATUSES
+    )
+
+
+def _statistics_dimensions():
+    """Status counts current members only (active or in grace), like every other table: a
+    status table of all applicants would differ from the member tables by the applicants."""
     dimensions = _dimensions()
-    annotations = {f"d{i}": dimensions[key][1] for i, key in enumerate(keys)}
+    dimensions["status"] = (
+        Dimension("status", _("Status"), _current_statuses()),
+        F("user__membership__status"),
+    )
+    return dimensions
+
+
+def release_spec():
+    """Every membership table, counted now from the current members."""
+    dimensions = _statistics_dimensions()
+    expressions = {key: dimensions[key][1] for key in DIMENSION_KEYS}
     counted = (
-        _population(keys)
-        .annotate(**annotations)
-        .values(*annotations)
+        Profile.objects.filter(user__membership__status__in=Membership.CURRENT_STATUSES)
+        .annotate(**{f"d_{key}": expression for key, expression in expressions.items()})
+        .values(*(f"d_{key}" for key in DIMENSION_KEYS))
         .annotate(n=Count("pk"))
         .order_by()
     )
-    if columns is None:
-        counts = {row["d0"]: row["n"] for row in counted}
-        title = _("Members by %(rows)s") % {"rows": dimensions[rows][0].label.lower()}
-        return protect_table(counts=counts, rows=dimensions[rows][0], title=title)
-    counts = {(row["d0"], row["d1"]): row["n"] for row in counted}
-    title = _("Members by %(rows)s and %(columns)s") % {
-        "rows": dimensions[rows][0].label.lower(),
-        "columns": dimensions[columns][0].label.lower(),
-    }
-    return protect_table(
-        counts=counts, rows=dimensions[rows][0], columns=dimensions[columns][0], title=title
+    counts = {tuple(row[f"d_{key}"] for key in DIMENSION_KEYS): row["n"] for row in counted}
+    population = Population(
+        key="members",
+        dimensions=tuple((key, dimensions[key][0].codes) for key in DIMENSION_KEYS),
+        cliques=CROSS_TABLES,
+        counts=counts,
     )
+    tables = [
+        TableSpec(
+            key=key,
+            title=_("Members by %(rows)s") % {"rows": CAPTION_TERMS[key]},
+            population="members",
+            rows=dimensions[key][0],
+            percent=True,
+        )
+        for key in DIMENSION_KEYS
+    ]
+    tables.extend(
+        TableSpec(
+            key=f"{rows}.{columns}",
+            title=_("Members by %(rows)s and %(columns)s")
+            % {
+                "rows": CAPTION_TERMS[rows],
+                "columns": CAPTION_TERMS[columns],
+            },
+            population="members",
+            rows=dimensions[rows][0],
+            columns=dimensions[columns][0],
+        )
+        for rows, columns in CROSS_TABLES
+    )
+    return ReleaseSpec(kind=KIND, populations=(population,), tables=tuple(tables))
 
 
-def dimension_choices():
-    dimensions = _dimensions()
-    return [(key, dimensions[key][0].label) for key in DIMENSION_KEYS]
+def cross_table_keys():
+    return [f"{rows}.{columns}" for rows, columns in CROSS_TABLES]
+
+
+def cross_table_choices():
+    """(key, label) of the offered cross-tables, e.g. "County x Employer type"."""
+    dimensions = _statistics_dimensions()
+    return [
+        (f"{rows}.{columns}", f"{dimensions[rows][0].label} × {dimensions[columns][0].label}")  # noqa: RUF001
+        for rows, columns in CROSS_TABLES
+    ]

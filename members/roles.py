@@ -1,9 +1,9 @@
 """The portal's roles, in one place.
 
-Staff roles (advisor, admin) are Django groups holding permissions, granted by hand with
-`manage.py grant_role`. Views check permissions (`user.has_perm`), so a role's powers can
-change here without touching the views. Advisors and admins must use multi-factor
-authentication (core.middleware.StaffMFARequiredMiddleware).
+Staff roles (advisor, lead advisor, admin) are Django groups holding permissions, given on
+the admin's role page (or with `manage.py grant_role` for the first admin). Views check
+permissions (`user.has_perm`), so a role's powers can change here without touching the
+views. Staff must use multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
 
 The member role is never granted: whoever holds a membership that gives access (approved and
 current, with consent: Membership.objects.giving_access()) is a member, and loses the role
@@ -12,24 +12,36 @@ when the membership lapses, is cancelled or was never approved. is_member() is t
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from .models import Membership
 
 MEMBER = "member"
 ADVISOR = "advisor"
+LEAD_ADVISOR = "lead_advisor"
 ADMIN = "admin"
 
 STAFF_ROLE_PERMISSIONS = {
     ADVISOR: ["members.work_casework"],
+    # The lead works cases too, and also sees and reassigns every case that is not restricted.
+    LEAD_ADVISOR: ["members.work_casework", "members.lead_casework"],
     ADMIN: [
         "members.manage_membership",
         "members.manage_surveys",
         "members.view_statistics",
+        "members.manage_roles",
     ],
 }
+# Also the roles an admin gives and removes on the role page.
 STAFF_ROLES = tuple(STAFF_ROLE_PERMISSIONS)
+ROLE_LABELS = {
+    MEMBER: _("Member"),
+    ADVISOR: _("Advisor"),
+    LEAD_ADVISOR: _("Lead advisor"),
+    ADMIN: _("Administrator"),
+}
 # Roles whose accounts reach other people's data: they must have an authenticator.
-ROLES_REQUIRING_MFA = frozenset({ADVISOR, ADMIN})
+ROLES_REQUIRING_MFA = frozenset({ADVISOR, LEAD_ADVISOR, ADMIN})
 
 
 def _permissions(codes):
@@ -117,3 +129,5 @@ def revoke_role(*, user, role):
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_role_names", None)
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)

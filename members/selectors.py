@@ -2,11 +2,15 @@
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Prefetch
 
 from . import roles, services
 from .models import Consent, Membership, Profile
 from .regions import region_for_county
+from .roles import ROLE_LABELS, STAFF_ROLES
 
 STRATA_KEYS = (
     "region",
@@ -16,6 +20,7 @@ STRATA_KEYS = (
     "union_member",
     "user_representative",
     "contract_type",
+    "training_completed",
 )
 
 
@@ -29,8 +34,9 @@ def breakdown_strata_for(user) -> dict[str, str]:
     """The member's breakdown categories as short stable codes, for anonymous survey responses.
 
     Exactly the keys in STRATA_KEYS: "region" ("vest"), "county" ("46"), "employer_type"
-    ("municipality"), "field" ("both"), "union_member" and "user_representative" ("yes"/"no"),
-    "contract_type" ("permanent"). A value is "" when unknown (no profile, or not answered).
+    ("municipality"), "field" ("both"), "union_member", "user_representative" and
+    "training_completed" ("yes"/"no"), "contract_type" ("permanent"). A value is "" when unknown
+    (no profile, or not answered).
     Nothing that identifies the person (no municipality, no year).
     """
     profile = Profile.objects.filter(user_id=user.pk).first()
@@ -44,6 +50,7 @@ def breakdown_strata_for(user) -> dict[str, str]:
         "union_member": _yes_no(profile.union_member),
         "user_representative": _yes_no(profile.user_representative),
         "contract_type": profile.contract_type or "",
+        "training_completed": _yes_no(profile.training_completed),
     }
 
 
@@ -164,3 +171,26 @@ def member_record(membership_pk):
 
 def consents_of(user):
     return Consent.objects.filter(user_id=user.pk).order_by("-given_at")
+
+
+def staff_with_roles():
+    """Active accounts holding a staff role, each with `staff_roles` ((role, label) in the
+    order of roles.STAFF_ROLES) and `has_mfa`, in two queries however many there are."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name__in=STAFF_ROLES, is_active=True)
+        .distinct()
+        .annotate(has_mfa=Exists(Authenticator.objects.filter(user=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "groups",
+                queryset=Group.objects.filter(name__in=STAFF_ROLES),
+                to_attr="staff_groups",
+            )
+        )
+        .order_by("first_name", "last_name", "email")
+    )
+    for user in users:
+        names = {group.name for group in user.staff_groups}
+        user.staff_roles = [(role, ROLE_LABELS[role]) for role in STAFF_ROLES if role in names]
+    return users

@@ -5,6 +5,7 @@ outbox) in the same transaction."""
 import calendar
 from datetime import date, timedelta
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -14,7 +15,8 @@ from django.utils.translation import gettext as _
 from core import outbox
 from core.audit import record_event
 
-from .models import Consent, Membership, Profile
+from . import roles
+from .models import Consent, Membership, Profile, User
 
 PROFILE_FIELDS = (
     "county",
@@ -385,3 +387,62 @@ def purge_expired_profiles(*, today=None):
         profile.delete()
         deleted += 1
     return deleted
+
+
+# --- Staff roles ----------------------------------------------------------------------------
+
+ROLE_EMAIL = "members/email/role_changed"
+
+
+def _check_staff_role(*, actor, role):
+    if not roles.has_role_permission(actor, "members.manage_roles"):
+        raise ValidationError(_("Only administrators can change roles."))
+    if role not in roles.STAFF_ROLES:
+        raise ValidationError({"role": _("Choose advisor, lead advisor or administrator.")})
+
+
+def _role_email(*, user, role, given):
+    outbox.enqueue_email(
+        to=user.email,
+        template_prefix=ROLE_EMAIL,
+        context={"role": roles.ROLE_LABELS[role], "given": given, "mfa": not is_mfa_enabled(user)},
+    )
+
+
+@transaction.atomic
+def give_staff_role(*, actor, user, role):
+    """An admin makes `user` an advisor, a lead advisor or an admin. The person is emailed;
+    staff must set up two-factor authentication before they reach anything (the MFA
+    middleware sends them there). Giving a role someone has changes nothing."""
+    _check_staff_role(actor=actor, role=role)
+    if not user.is_active:
+        raise ValidationError(_("This account is deactivated."))
+    if roles.has_role(user, role):
+        return False
+    roles.grant_role(user=user, role=role)
+    record_event(actor=actor, action=f"members.role.given.{role}", target=user, subject=user)
+    _role_email(user=user, role=role, given=True)
+    return True
+
+
+@transaction.atomic
+def remove_staff_role(*, actor, user, role):
+    """An admin takes a staff role away. The portal always keeps one admin: the last one
+    cannot remove themselves (nobody else could give the role back but the command line)."""
+    _check_staff_role(actor=actor, role=role)
+    if role == roles.ADMIN:
+        # Locks the admin group's row, so two admins removing each other at once cannot both
+        # pass the count below.
+        roles.Group.objects.select_for_update().get(name=roles.ADMIN)
+        admins = User.objects.filter(groups__name=roles.ADMIN, is_active=True)
+        if not admins.exclude(pk=user.pk).exists():
+            raise ValidationError(
+                _("%(who)s is the last administrator: give the role to someone else first.")
+                % {"who": user.get_full_name() or user.email}
+            )
+    if not roles.has_role(user, role):
+        return False
+    roles.revoke_role(user=user, role=role)
+    record_event(actor=actor, action=f"members.role.removed.{role}", target=user, subject=user)
+    _role_email(user=user, role=role, given=False)
+    return True

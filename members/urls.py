@@ -20,6 +20,8 @@ urlpatterns = [
     path("records/<int:pk>/", views.member_detail, name="member-detail"),
     path("import/", views.import_upload, name="import-upload"),
     path("import/<int:pk>/", views.import_preview, name="import-preview"),
+    path("staff/roles/", views.staff_roles, name="staff-roles"),
+    path("staff/roles/remove/", views.staff_role_remove, name="staff-role-remove"),
     path("statistics/", views.statistics_page, name="statistics"),
     re_path(
         r"^statistics/export\.(?P<fmt>csv|xlsx)$", views.statistics_export, name="statistics-export"

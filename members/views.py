@@ -7,15 +7,14 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core import disclosure
+from core import disclosure, releases
 from core.audit import record_event
 
 from . import access, importing, personal_data, reports, selectors, services
@@ -23,12 +22,15 @@ from .forms import (
     ApplicationForm,
     ConsentForm,
     DecisionForm,
+    GiveRoleForm,
     ImportUploadForm,
     MemberFilterForm,
     MemberSearchForm,
     ProfileForm,
+    RemoveRoleForm,
     RenewForm,
 )
+from .roles import ROLE_LABELS
 
 MANAGE = "members.manage_membership"
 # Pages about one record check the permission in the gatekeeper (access.py), so that anyone
@@ -319,57 +321,129 @@ def import_preview(request, pk):
 # --- Admin: statistics ------------------------------------------------------------------------
 
 
-def _table_request(request):
-    """(rows, columns) from the query string; None when a dimension is unknown (G1)."""
-    rows = request.GET.get("rows", "")
-    columns = request.GET.get("columns", "") or None
-    if rows not in reports.DIMENSION_KEYS:
+def _release_request(request):
+    """The release asked for (?release=N), else the latest; 404 when there is none."""
+    number = request.GET.get("release", "")
+    release = releases.release_for(reports.KIND, number or None)
+    if release is None and number:
+        raise Http404
+    return release
+
+
+def _chosen_table(request, release):
+    """The cross-table chosen (?table=key), one of the release's predefined ones."""
+    key = request.GET.get("table", "")
+    if not key:
         return None
-    if columns is not None and (columns not in reports.DIMENSION_KEYS or columns == rows):
-        return None
-    return rows, columns
+    if key not in reports.cross_table_keys():
+        raise BadRequest(_("Unknown table."))
+    return dict(zip(release.table_keys(), release.tables(), strict=True))[key]
 
 
 @never_cache
 @permission_required(STATISTICS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def statistics_page(request):
-    cross = None
-    if "rows" in request.GET:
-        spec = _table_request(request)
-        if spec is None:
-            raise BadRequest(_("Unknown table."))
-        cross = reports.membership_table(*spec)
+    if request.method == "POST":
+        releases.request_release(kind=reports.KIND, actor=request.user)
+        messages.success(request, _("A new release is being counted and audited."))
+        return redirect("members:statistics")
+    release = _release_request(request)
     context = {
-        "tables": [reports.membership_table(key) for key in reports.DIMENSION_KEYS],
-        "cross": cross,
-        "dimensions": reports.dimension_choices(),
-        "selected_rows": request.GET.get("rows", ""),
-        "selected_columns": request.GET.get("columns", ""),
+        "release": release,
+        "cross_tables": reports.cross_table_choices(),
         "legend": disclosure.legend(),
     }
+    if release is not None:
+        tables = dict(zip(release.table_keys(), release.tables(), strict=True))
+        context["tables"] = [tables[key] for key in reports.DIMENSION_KEYS]
+        context["cross"] = _chosen_table(request, release)
+        context["selected"] = request.GET.get("table", "")
     return render(request, "members/statistics_list.html", context)
 
 
 @never_cache
 @permission_required(STATISTICS, raise_exception=True)
 def statistics_export(request, fmt):
-    if request.GET.get("rows") == "all":
-        tables = [reports.membership_table(key) for key in reports.DIMENSION_KEYS]
-        name = "all"
+    release = _release_request(request)
+    if release is None:
+        raise Http404
+    key = request.GET.get("table", "")
+    tables = dict(zip(release.table_keys(), release.tables(), strict=True))
+    if key == "all":
+        chosen = list(tables.values())
+    elif key in tables:
+        chosen = [tables[key]]
     else:
-        spec = _table_request(request)
-        if spec is None:
-            raise BadRequest(_("Unknown table."))
-        tables = [reports.membership_table(*spec)]
-        name = "-".join(key for key in spec if key)
-    filename = f"membership-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+        raise BadRequest(_("Unknown table."))
+    filename = f"membership-{release.number}-{key}-{release.as_of:%Y-%m-%d}.{fmt}"
     with transaction.atomic():
         record_event(
             actor=request.user,
             action=f"statistics.export.{fmt}",
-            object_type="members.statistics",
-            object_id=name,
+            object_type="core.release",
+            object_id=f"{release.label}/{key}",
         )
+    heading = releases.heading(release)
     if fmt == "csv":
-        return disclosure.csv_response(tables, filename=filename)
-    return disclosure.xlsx_response(tables, filename=filename)
+        return disclosure.csv_response(chosen, filename=filename, heading=heading)
+    return disclosure.xlsx_response(chosen, filename=filename, heading=heading)
+
+
+# --- Staff roles ----------------------------------------------------------------------------
+
+MANAGE_ROLES = "members.manage_roles"
+
+
+def _staff_roles_page(request, give_form, status=200):
+    context = {"staff": selectors.staff_with_roles(), "give_form": give_form}
+    return render(request, "members/staff_role_list.html", context, status=status)
+
+
+@never_cache
+@permission_required(MANAGE_ROLES, raise_exception=True)
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def staff_roles(request):
+    """Who has which staff role; give one to an existing account."""
+    form = GiveRoleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user, role = form.cleaned_data["email"], form.cleaned_data["role"]
+        try:
+            given = services.give_staff_role(actor=request.user, user=user, role=role)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            text = (
+                _("%(who)s now has the role %(role)s and has been told by email.")
+                if given
+                else _("%(who)s already has the role %(role)s.")
+            )
+            messages.success(
+                request,
+                text % {"who": user.get_full_name() or user.email, "role": ROLE_LABELS[role]},
+            )
+            return redirect("members:staff-roles")
+    return _staff_roles_page(request, form, status=400 if form.errors else 200)
+
+
+@never_cache
+@permission_required(MANAGE_ROLES, raise_exception=True)
+@reauthentication_required
+@require_POST
+def staff_role_remove(request):
+    form = RemoveRoleForm(request.POST)
+    if not form.is_valid():
+        raise BadRequest
+    user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+    try:
+        services.remove_staff_role(actor=request.user, user=user, role=role)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(who)s no longer has the role %(role)s and has been told by email.")
+            % {"who": user.get_full_name() or user.email, "role": ROLE_LABELS[role]},
+        )
+    return redirect("members:staff-roles")

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import as_decimal, format_number, parse_number
+
 from .models import Question
 
 DECLINED = "declined"
@@ -36,6 +38,50 @@ def is_visible(question, answers, questions_by_key):
     given = answers.get(controller.key)
     given = given if isinstance(given, list) else [given]
     return any(code in question.show_if_codes for code in given)
+
+
+class _TypedNumberMixin:
+    """Accepts a number as written in the active language ("452 000", "47,5" in Bokmål) and
+    shows a stored one ("47.5") the same way."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = parse_number(value)
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        number = as_decimal(value) if isinstance(value, str) else None
+        return value if number is None else format_number(number)
+
+
+class TypedIntegerField(_TypedNumberMixin, forms.IntegerField):
+    pass
+
+
+class TypedDecimalField(_TypedNumberMixin, forms.DecimalField):
+    pass
+
+
+def _range_messages(question):
+    """Range errors with the limits written the way the member writes numbers."""
+    low, high = question.min_value, question.max_value
+    limits = {"min": format_number(low), "max": format_number(high)}
+    if low is not None and high is not None:
+        message = _("Write a number from %(min)s to %(max)s.") % limits
+        return {"min_value": message, "max_value": message}
+    messages = {}
+    if low is not None:
+        messages["min_value"] = _("Write a number of at least %(min)s.") % limits
+    if high is not None:
+        messages["max_value"] = _("Write a number of at most %(max)s.") % limits
+    return messages
+
+
+def range_hint(question):
+    low, high = question.min_value, question.max_value
+    if low is None or high is None:
+        return ""
+    return _("From %(min)s to %(max)s.") % {"min": format_number(low), "max": format_number(high)}
 
 
 def _choice_pairs(question):
@@ -90,15 +136,19 @@ class PageForm(forms.Form):
                     error_messages={"invalid_choice": _("Choose one of the options shown.")},
                 )
         elif question.type in Question.NUMBER_TYPES:
-            field_class = (
-                forms.IntegerField if question.type == Type.INTEGER else forms.DecimalField
-            )
-            extra = {} if question.type == Type.INTEGER else {"decimal_places": 2}
+            integer = question.type == Type.INTEGER
+            field_class = TypedIntegerField if integer else TypedDecimalField
+            extra = {} if integer else {"decimal_places": 2}
+            # A text input: a number input refuses the Bokmål decimal comma in some browsers.
             number = field_class(
                 required=False,
                 min_value=question.min_value,
                 max_value=question.max_value,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                widget=forms.TextInput(attrs={"inputmode": "numeric" if integer else "decimal"}),
+                error_messages={
+                    "invalid": _("Write a whole number.") if integer else _("Write a number."),
+                    **_range_messages(question),
+                },
                 **extra,
                 **common,
             )
@@ -162,6 +212,7 @@ class PageForm(forms.Form):
                     "question": question,
                     "field": self[field_name(question)],
                     "declined": self[declined] if declined in self.fields else None,
+                    "hint": range_hint(question),
                 }
 
     def answers(self):
@@ -239,7 +290,7 @@ def display_value(question, value):
     if question.type in Question.NUMBER_TYPES:
         if value == DECLINED:
             return [str(_("Prefer not to say"))]
-        return [f"{value} {question.unit}".strip()]
+        return [f"{format_number(as_decimal(value))} {question.unit_symbol}".strip()]
     if question.type == Question.Type.TEXT:
         return [value]
     return [labels.get(value, value)]

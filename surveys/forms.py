@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Question
+from .models import Question, Unit
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -178,7 +178,9 @@ class NewQuestionForm(forms.Form):
     )
     min_value = forms.DecimalField(label=_("Minimum"), required=False, max_digits=12)
     max_value = forms.DecimalField(label=_("Maximum"), required=False, max_digits=12)
-    unit = forms.CharField(label=_("Unit"), required=False, max_length=20)
+    unit = forms.ChoiceField(
+        label=_("Unit"), required=False, choices=[("", _("None")), *Unit.choices]
+    )
     max_length = forms.IntegerField(
         label=_("Maximum length (free text)"), required=False, min_value=1, max_value=5000
     )

@@ -32,12 +32,32 @@ def default_days_before_close():
     return list(settings.SURVEY_REMINDER_DAYS_BEFORE_CLOSE)
 
 
+class Unit(models.TextChoices):
+    """What a number question counts. A fixed list, so each unit has a proper label and a
+    translation: a free-text unit ("år") would show Bokmål in English."""
+
+    PERCENT = "percent", _("per cent")
+    YEARS = "years", _("years")
+    NOK = "nok", _("Norwegian kroner")
+    HOURS = "hours", _("hours")
+
+
+# The label of the number field, and the short unit shown after it.
+UNIT_TEXTS = {
+    Unit.PERCENT: (_("Percentage"), "%"),
+    Unit.YEARS: (_("Number of years"), _("years")),
+    Unit.NOK: (_("Amount in kroner"), _("NOK")),
+    Unit.HOURS: (_("Number of hours"), _("hours")),
+}
+
+
 PROFILE_FIELDS = [
     ("employer_type", _("Employer type")),
     ("field", _("Field")),
     ("union_member", _("Union member")),
     ("user_representative", _("User representative")),
     ("contract_type", _("Contract type")),
+    ("training_completed", _("Completed a training programme")),
 ]
 
 
@@ -169,7 +189,7 @@ class Question(models.Model):
     max_value = models.DecimalField(
         _("maximum"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True, choices=Unit.choices)
     # Numbers only: offer "prefer not to say" (salary).
     allow_decline = models.BooleanField(_("offer “prefer not to say”"), default=False)
     max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
@@ -204,6 +224,9 @@ class Question(models.Model):
                 condition=~models.Q(type="text") | models.Q(max_length__isnull=False),
                 name="question_text_has_max_length",
             ),
+            models.CheckConstraint(
+                condition=models.Q(unit__in=["", *Unit.values]), name="question_unit_valid"
+            ),
         ]
 
     def __str__(self):
@@ -216,6 +239,20 @@ class Question(models.Model):
     @property
     def help(self):
         return localized(self, "help")
+
+    @property
+    def number_label(self):
+        return UNIT_TEXTS[self.unit][0] if self.unit else _("Number")
+
+    @property
+    def unit_symbol(self):
+        return UNIT_TEXTS[self.unit][1] if self.unit else ""
+
+    @property
+    def marked_required(self):
+        """Shown as "required": a number that offers "prefer not to say" is not, since
+        declining is an answer (salary is voluntary to give)."""
+        return self.required and not self.allow_decline
 
 
 class Choice(models.Model):

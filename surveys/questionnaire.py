@@ -65,7 +65,7 @@ SECTIONS = [
                 "What is your position percentage?",
                 min_value=1,
                 max_value=100,
-                unit="%",
+                unit="percent",
             ),
             q(
                 "contract_type",
@@ -85,7 +85,7 @@ SECTIONS = [
                 "How many years have you worked as a peer support worker?",
                 min_value=0,
                 max_value=50,
-                unit="år",
+                unit="years",
             ),
             q(
                 "peer_colleagues",
@@ -244,7 +244,7 @@ SECTIONS = [
                 "supervisor_lived_experience",
                 "yes_no",
                 "Har veilederen din selv erfaringskompetanse?",
-                "Does your supervisor have lived experience?",
+                "Does your supervisor have experiential expertise of their own?",
                 show_if=("gets_supervision", ["yes"]),
                 choices=YES_NO,
             ),
@@ -253,6 +253,7 @@ SECTIONS = [
                 "yes_no",
                 "Har du fullført et utdanningsprogram for erfaringskonsulenter?",
                 "Have you completed a peer-work training programme?",
+                profile="training_completed",
                 choices=YES_NO,
             ),
             q(
@@ -280,7 +281,7 @@ SECTIONS = [
                 "What is your annual salary before tax (as a full-time equivalent)?",
                 min_value=150000,
                 max_value=1500000,
-                unit="NOK",
+                unit="nok",
                 allow_decline=True,
                 required=True,
             ),
@@ -358,7 +359,7 @@ SECTIONS = [
                 show_if=("user_representative", ["yes"]),
                 min_value=0,
                 max_value=200,
-                unit="timer",
+                unit="hours",
             ),
         ],
     },
@@ -375,7 +376,7 @@ SECTIONS = [
                 items=[
                     (
                         "recommend",
-                        "Jeg vil anbefale jobben til andre med erfaring",
+                        "Jeg vil anbefale jobben til andre med egen erfaring",
                         "I would recommend the job to others with lived experience",
                     ),
                     (

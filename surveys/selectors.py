@@ -90,8 +90,12 @@ def draft_for(user, edition, *, preview=False):
 
 
 def editions_for_admin():
-    return Edition.objects.select_related("copied_from").annotate(
-        question_count=Count("questions", distinct=True),
+    """Newest first, so the first is the one a new edition is copied from. The explicit order
+    matters: Meta.ordering is not applied to a query with GROUP BY."""
+    return (
+        Edition.objects.select_related("copied_from")
+        .annotate(question_count=Count("questions", distinct=True))
+        .order_by("-year")
     )
 
 

@@ -180,11 +180,12 @@ def page(request, year, number, preview=False):
                 section=section,
                 page_answers=form.answers(),
             )
-            saved_at = formats.time_format(timezone.localtime(draft.updated_at), "H:i")
-            messages.success(request, _("Saved %(time)s") % {"time": saved_at})
             if action == "back" and number > 1:
                 return redirect(flow.url("page", number=number - 1))
             if action == "later":
+                # The question pages show when they were saved; the page they leave for does not.
+                saved_at = formats.time_format(timezone.localtime(draft.updated_at))
+                messages.success(request, _("Saved %(time)s") % {"time": saved_at})
                 return redirect("surveys:edition-list" if not preview else flow.url("start"))
             if action == "back":
                 return redirect(flow.url("start"))
@@ -299,8 +300,9 @@ def receipt(request, year, preview=False):
 @permission_required(MANAGE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def manage_edition_list(request):
-    form = CopyEditionForm(request.POST or None, initial={"year": timezone.localdate().year})
     editions = list(selectors.editions_for_admin())
+    next_year = editions[0].year + 1 if editions else timezone.localdate().year
+    form = CopyEditionForm(request.POST or None, initial={"year": next_year})
     if request.method == "POST" and form.is_valid():
         source = editions[0] if editions else None
         if source is None:

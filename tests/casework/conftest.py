@@ -45,3 +45,14 @@ def client_for(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def lead(db):
+    """A lead advisor (who is an advisor too), with an authenticator."""
+    from members import factories, roles
+
+    user = factories.advisor_user(email="lead@example.org", first_name="Lea", last_name="Leder")
+    roles.grant_role(user=user, role=roles.LEAD_ADVISOR)
+    factories.with_totp(user)
+    return user

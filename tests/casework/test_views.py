@@ -323,9 +323,10 @@ def _seed(member, advisor, n):
         NonMemberCaseFactory()
 
 
-# Session, user, usersession, permissions, roles, count, page, topics and the filter form's
-# choices: the same number however many cases there are.
-QUEUE_QUERIES = 19
+# Session, user, usersession, permissions, roles, the saved filter, count, page, topics, the
+# filter form's choices and the absences the advisor covers: the same number however many
+# cases there are.
+QUEUE_QUERIES = 21
 
 
 def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):
@@ -586,3 +587,41 @@ def test_who_opened_your_case_shows_one_line_per_person_per_day(
         ["Rita Rådgiver", "2. desember 2026", "00:30\u201315:00 (3 ganger)"],
         [other_advisor.get_full_name(), "2. desember 2026", "11:00"],
     ]
+
+
+# --- Saved queue filter (issue 13) ----------------------------------------------------------
+
+
+def test_advisor_saves_a_filter_and_the_queue_opens_with_it(advisor, other_advisor, member, topics):
+    stigma = CaseFactory(member=member, topics=[topics["stigma"]], priority=4)
+    CaseFactory(member=member, topics=[topics["pay_conditions"]])
+    client = client_for(advisor)
+    url = reverse("casework:queue")
+    response = client.post(
+        reverse("casework:queue-save-filter"),
+        {"topic": topics["stigma"].pk, "status": "all", "reference": "E-2026", "page": "3"},
+    )
+    assert response.status_code == 302
+    opened = client.get(url)
+    assert opened.status_code == 302
+    assert "reference" not in opened.url and "page" not in opened.url
+    assert [c.reference for c in client.get(opened.url).context["page"]] == [stigma.reference]
+    # Another advisor's queue is not affected.
+    assert client_for(other_advisor).get(url).status_code == 200
+    client.post(reverse("casework:queue-save-filter"), {"forget": "1"})
+    assert client.get(url).status_code == 200
+
+
+def test_saved_filter_page_offers_to_save_what_is_shown(advisor_client, topics):
+    html = advisor_client.get(
+        reverse("casework:queue"), {"topic": topics["stigma"].pk, "overdue": "on"}
+    ).content.decode()
+    [form] = re.findall(r'<form[^>]*/queue/save-filter/".*?</form>', html, re.S)
+    assert f'name="topic" value="{topics["stigma"].pk}"' in form
+    assert 'name="overdue"' in form
+    assert "csrfmiddlewaretoken" in form
+
+
+def test_saving_an_unknown_filter_is_refused(advisor_client):
+    response = advisor_client.post(reverse("casework:queue-save-filter"), {"status": "bogus"})
+    assert response.status_code == 400

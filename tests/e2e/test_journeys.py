@@ -27,7 +27,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from casework import stats as casework_stats
+from core.tasks import publish_release
 from members import factories
+from members import reports as members_reports
 from surveys import questionnaire
 from surveys.models import Question
 
@@ -92,7 +95,7 @@ def test_journeys_from_sign_up_to_exports(
         # One email, about the reply: the note is never sent.
         (news,) = delivered_emails(email)[emails_before:]
         read_the_reply(newcomer, news, live_server.url, reference)
-        read_the_statistics(admin, open_survey)
+        read_the_statistics(admin, staff["admin"][0], open_survey)
     finally:
         audit.write(ARTEFACTS / f"axe-{language}-{viewport['width']}.json")
 
@@ -161,15 +164,21 @@ def approve(admin, user, secret):
     assert t("The application was approved.") in admin.main_text()
 
 
-def read_the_statistics(admin, edition):
+def read_the_statistics(admin, user, edition):
     t = admin.t
-    admin.step = "downloads the membership statistics"
+    admin.step = "publishes and downloads the membership statistics"
+    admin.menu(t("Membership statistics"))
+    admin.click(admin.button(t("Publish a new release now")))
+    worker_publishes(members_reports.KIND, user)
     admin.menu(t("Membership statistics"))
     downloads_parse(
         admin, t("Download all tables (CSV)"), t("Download all tables (XLSX)"), "membership"
     )
 
-    admin.step = "downloads the casework statistics"
+    admin.step = "publishes and downloads the casework statistics"
+    admin.menu(t("Casework statistics"))
+    admin.click(admin.button(t("Publish a new release now")))
+    worker_publishes(casework_stats.KIND, user)
     admin.menu(t("Casework statistics"))
     downloads_parse(admin, t("Download CSV"), t("Download XLSX"), "casework")
 
@@ -177,6 +186,11 @@ def read_the_statistics(admin, edition):
     admin.menu(t("Survey editions"))
     admin.follow(str(edition.year))
     admin.follow(t("Response rate"))
+
+
+def worker_publishes(kind, admin):
+    """What the worker does with the admin's request for a release (the task it queued)."""
+    assert publish_release(kind, admin.pk) is not None, f"the {kind} release was refused"
 
 
 def downloads_parse(admin, csv_link, xlsx_link, prefix):

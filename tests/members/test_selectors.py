@@ -17,6 +17,7 @@ def test_strata_are_short_stable_codes(db):
         "union_member": "yes",
         "user_representative": "",
         "contract_type": "permanent",
+        "training_completed": "yes",
     }
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from members import factories
-from surveys import services
+from surveys import questionnaire, services
 from surveys.models import Draft, Edition, Participation, Question, Response
 
 from .conftest import activate, page_data
@@ -296,3 +296,14 @@ def test_no_question_can_be_added_to_an_open_edition(admin, edition):
     assert edition.questions.count() == before
     other = url("manage-new-question", year=2026, section=999999)
     assert admin.get(other).status_code == 404
+
+
+def test_admin_copies_the_latest_edition_whatever_order_they_were_made_in(admin, db):
+    for year in (2020, 2022, 2021):
+        questionnaire.build_edition(year=year)
+    listing = admin.get(url("manage-edition-list"))
+    years = [int(y) for y in re.findall(r'/manage/(\d{4})/"', listing.content.decode())]
+    assert years == [2022, 2021, 2020]
+    assert listing.context["form"]["year"].value() == 2023
+    admin.post(url("manage-edition-list"), {"year": 2023})
+    assert Edition.objects.get(year=2023).copied_from.year == 2022

@@ -32,6 +32,7 @@ PROFILE_KEYS = {
     "contract_type",
     "union_member",
     "user_representative",
+    "training_programme",
 }
 
 

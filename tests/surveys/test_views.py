@@ -201,7 +201,7 @@ def test_salary_page_has_unit_and_prefer_not_to_say(client, active_member, editi
     client.force_login(active_member)
     start(client, edition)
     html = client.get(url("page", edition, number=5)).content.decode()
-    assert "NOK" in html
+    assert '<span class="input-group-text">kr</span>' in html
     assert "q_salary_annual__declined" in html
 
 

@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from core import disclosure
+from core import disclosure, releases
 from members import reports
 from members.factories import random_profile
 from members.models import Membership, Municipality, Profile
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             f"current members: {Membership.objects.current().count()}"
         )
         for label, build in (
-            ("all 10 one-way tables", self._all_tables),
+            ("every table of the release", self._all_tables),
             ("county x employer type", self._cross_table),
         ):
             for fmt, export in (
@@ -74,12 +74,15 @@ class Command(BaseCommand):
         self.stdout.write(f"process max RSS: {maxrss:.0f} MiB")
 
     @staticmethod
-    def _all_tables():
-        return [reports.membership_table(key) for key in reports.DIMENSION_KEYS]
+    def _release():
+        return releases.previous_release(reports.KIND) or releases.publish(kind=reports.KIND)
 
-    @staticmethod
-    def _cross_table():
-        return [reports.membership_table("county", "employer_type")]
+    def _all_tables(self):
+        return self._release().tables()
+
+    def _cross_table(self):
+        tables = dict(zip(self._release().table_keys(), self._release().tables(), strict=True))
+        return [tables["county.employer_type"]]
 
     def _generate(self, count):
         rng = random.Random(50_000)
