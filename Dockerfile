@@ -19,6 +19,7 @@ RUN pip install .
 # their secrets, so this step gets throw-away values that never leave the build.
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build.invalid \
     FIELD_ENCRYPTION_SALT=collectstatic-only SURVEY_RESPONSE_KEY=collectstatic-only \
+    SURVEY_BALLOT_KEYS=collectstatic-only \
     EMAIL_URL=consolemail:// \
     python manage.py collectstatic --no-input \
     && rm -rf var && mkdir -p var/media && chown -R erfaring:erfaring var

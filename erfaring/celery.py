@@ -23,6 +23,9 @@ BEAT_SCHEDULE = [
     ("casework-retention", "casework.tasks.anonymise_expired_cases", crontab(hour=2, minute=30)),
     # Survey invitations and reminders; hourly so an edition opening at 09:00 invites by 10:00.
     ("survey-mailings", "surveys.tasks.send_survey_mailings", crontab(minute=5)),
+    # Closed editions' sealed answers become anonymous responses; also closes editions past
+    # their date, so results are ready within ten minutes of a close by date or by an admin.
+    ("survey-mixing", "surveys.tasks.mix_closed_editions", crontab(minute="*/10")),
     # Membership lifecycle (active → grace → lapsed) just after midnight Oslo time, so the
     # reminder run below sees today's statuses.
     ("membership-statuses", "members.tasks.update_membership_statuses", crontab(hour=0, minute=15)),

@@ -351,6 +351,16 @@ SURVEY_RESPONSE_KEY = env(
 )
 if not SURVEY_RESPONSE_KEY:
     raise ImproperlyConfigured("SURVEY_RESPONSE_KEY must be set when DJANGO_DEBUG=0.")
+# Fernet keys that seal submitted survey answers until the edition is mixed, and drafts at
+# rest; never stored in the database, so a dump holds only ciphertext. A list rotates (new
+# first: it seals, all of them open). Generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+SURVEY_BALLOT_KEYS = env.list(
+    "SURVEY_BALLOT_KEYS",
+    default=["ZGV2LW9ubHktYmFsbG90LWtleS1ub3Qtc2VjcmV0ISE="] if DEBUG else [],
+)
+if not SURVEY_BALLOT_KEYS:
+    raise ImproperlyConfigured("SURVEY_BALLOT_KEYS must be set when DJANGO_DEBUG=0.")
 # Default reminder days of a new survey edition (each edition can change its own).
 SURVEY_REMINDER_DAYS_AFTER_OPEN = env.list(
     "SURVEY_REMINDER_DAYS_AFTER_OPEN", cast=int, default=[7, 14]

@@ -2,8 +2,8 @@
 
 The 2020-2022 editions with generated responses close to the published figures (2022:
 n=168, 71 % union members, 49 % user representatives, mean salary about NOK 450,000, job
-descriptions more common each year), and an open edition of this year, copied from 2022,
-that the demo member can answer.
+descriptions more common each year), mixed like any closed edition, and an open edition of
+this year, copied from 2022, that the demo member can answer.
 """
 
 import random
@@ -124,13 +124,14 @@ def _seed_history(rng):
         )
         for job_description, union, representative in plan:
             strata = _strata(rng, union, representative)
-            services.import_response(
+            services.import_ballot(
                 edition=edition,
                 answers=_answers(rng, survey, year, strata, job_description),
-                submitted_at=opens + timedelta(days=rng.triangular(0, 45, 3)),
                 questionnaire=survey,
                 strata=strata,
             )
+        # Stored as the portal stores every edition: mixed, generalised, shuffled.
+        services.mix_edition(edition_id=edition.pk)
     return Edition.objects.get(year=max(HISTORY))
 
 

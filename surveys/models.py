@@ -1,10 +1,13 @@
 """The annual survey.
 
-Anonymity by design: `Participation` and `Draft` know the member; `Response` and `Answer`
-do not, and nothing links them. `SubmissionToken` holds a keyed hash of member and edition so
-the database refuses a second response, without storing which response was whose.
-Responses and answers have random primary keys and a week instead of a time, so neither the
-row order nor a timestamp can be matched against the participation records.
+Anonymity by design (docs/anonymity.md): `Participation` and `Draft` know the member;
+`Ballot`, `Response`, `Answer` and `FreeText` do not, and nothing links them.
+A submission writes a sealed `Ballot` (encrypted with a key from the environment) beside the
+participation. When the edition closes, a job mixes the ballots into responses in random
+order in one transaction and deletes them, so a response shares neither a transaction, a row
+order nor a time with the participation that came before it. Free-text answers are stored
+apart, with no key joining them to their response. `SubmissionToken` holds a keyed hash of
+member and edition so the database refuses a second ballot, without storing which was whose.
 """
 
 import uuid
@@ -13,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from .sealing import SealedJSONField
 
 
 def localized(obj, field):
@@ -70,6 +75,18 @@ class EditionQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=Edition.Status.OPEN, closes_at__lte=now)
 
+    def awaiting_mixing(self):
+        """Closed editions with ballots still sealed, or never mixed at all."""
+        return (
+            self.filter(status=Edition.Status.CLOSED)
+            .filter(models.Q(mixed_on__isnull=True) | models.Q(ballots__isnull=False))
+            .distinct()
+        )
+
+    def with_results(self):
+        """Editions whose results may exist: closed, and their ballots mixed into responses."""
+        return self.filter(status=Edition.Status.CLOSED, mixed_on__isnull=False)
+
 
 class Edition(models.Model):
     class Status(models.TextChoices):
@@ -89,6 +106,8 @@ class Edition(models.Model):
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
     )
+    # The day the closed edition's ballots became responses; results exist only after it.
+    mixed_on = models.DateField(_("mixed"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EditionQuerySet.as_manager()
@@ -313,7 +332,8 @@ class Participation(models.Model):
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The day only: a time could be matched against anything else written when they submitted.
+    submitted_on = models.DateField(null=True, blank=True)
     consent_version = models.CharField(max_length=20, blank=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     legal_basis = models.CharField(max_length=60, blank=True)
@@ -334,13 +354,14 @@ class Participation(models.Model):
 
 
 class Draft(models.Model):
-    """A member's answers so far. Deleted when they submit or the edition closes."""
+    """A member's answers so far, sealed at rest (a dead row or a backup holds ciphertext).
+    Deleted when they submit or the edition closes."""
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_drafts"
     )
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="drafts")
-    answers = models.JSONField(default=dict)
+    answers = SealedJSONField(default=dict)
     # A preview by a survey admin: its submission is a test response, never counted.
     is_preview = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -370,19 +391,33 @@ class SubmissionToken(models.Model):
         return self.digest[:8]
 
 
+class Ballot(models.Model):
+    """A submitted questionnaire waiting, sealed, for its edition to be mixed.
+
+    `sealed` holds {"answers": ..., "strata": ...} as a padded Fernet token without a
+    timestamp (surveys.sealing). No member, no time; the row is deleted when it is mixed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="ballots")
+    sealed = models.TextField()
+
+    def __str__(self):
+        return f"{self.edition} ballot"
+
+
 class ResponseQuerySet(models.QuerySet):
     def counted(self):
         return self.filter(is_test=False)
 
 
 class Response(models.Model):
-    """One submitted questionnaire, with no link to who submitted it."""
+    """One submitted questionnaire, with no link to who submitted it and no time but its
+    edition's. Written only by mixing, in random order."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="responses")
-    # Monday of the week of submission: enough for the response-rate curve.
-    submitted_week = models.DateField()
-    # Coarsened breakdown variables copied from the profile at submission ("" when unknown).
+    # Breakdown categories from the profile at submission, generalised at mixing so that
+    # every combination occurs at least k times in the edition ("" = not broken down).
     region = models.CharField(max_length=20, blank=True)
     employer_type = models.CharField(max_length=20, blank=True)
     field = models.CharField(max_length=20, blank=True)
@@ -403,7 +438,7 @@ class Response(models.Model):
 
 class Answer(models.Model):
     """One value of a response: a choice code (one row per code for multiple choice and per
-    item for a Likert matrix), a number, a declined number, or text."""
+    item for a Likert matrix), a number or a declined number. Free text is in FreeText."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
@@ -411,7 +446,6 @@ class Answer(models.Model):
     item_code = models.SlugField(max_length=40, blank=True)
     code = models.SlugField(max_length=40, blank=True)
     number = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    text = models.TextField(blank=True)
     declined = models.BooleanField(default=False)
 
     class Meta:
@@ -422,6 +456,22 @@ class Answer(models.Model):
                 name="answer_value_unique",
             ),
         ]
+
+    def __str__(self):
+        return self.question_key
+
+
+class FreeText(models.Model):
+    """A free-text answer, stored apart: nothing joins it to its response, so what someone
+    wrote cannot be tied to their salary or their categories. Shuffled at mixing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="free_texts")
+    question_key = models.SlugField(max_length=60)
+    text = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["edition", "question_key"])]
 
     def __str__(self):
         return self.question_key

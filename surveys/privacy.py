@@ -1,8 +1,9 @@
 """The surveys app's entries in the portal's privacy registry (core.privacy).
 
-A submitted response has no link to the person (models.Response), so neither the export nor
-the erasure can find it; the published figures stay as they are. What knows the person is
-the participation record, an unfinished draft and the keyed "has submitted" token."""
+A submitted ballot or response has no link to the person (models.Ballot, models.Response),
+so neither the export nor the erasure can find it; the published figures stay as they are.
+What knows the person is the participation record, an unfinished draft and the keyed
+"has submitted" token."""
 
 from core.privacy import register
 
@@ -26,7 +27,7 @@ def _export_participations(user):
             "invited": _iso(participation.invited_at),
             "reminders_sent": participation.reminders_sent,
             "started": _iso(participation.started_at),
-            "submitted": _iso(participation.submitted_at),
+            "submitted": _iso(participation.submitted_on),
             "consent_version": participation.consent_version,
             "consented": _iso(participation.consented_at),
             "legal_basis": participation.legal_basis,

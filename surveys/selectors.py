@@ -1,11 +1,13 @@
 """Reads for the survey pages: render-ready, with a fixed number of queries."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+
+from members.regions import region_for_county
 
 from .answering import is_visible
 from .models import Draft, Edition, Participation, Question, Response, Section
@@ -99,32 +101,35 @@ def editions_for_admin():
     )
 
 
+# The dashboard's events, each with the participation field that dates it.
+RATE_EVENTS = {"invited": "invited_at", "started": "started_at", "submitted": "submitted_on"}
+
+
 def response_rate_for(edition):
     """Invited, started and submitted, in total and week by week (cumulative), for the
-    dashboard. Counts of people, not answers."""
+    dashboard. Counts of people from the participation records, never of responses: those
+    exist only after the edition is mixed, and editions imported from before the portal have
+    no participation records at all."""
     participations = Participation.objects.filter(edition=edition)
     totals = participations.aggregate(
-        invited=Count("pk", filter=Q(invited_at__isnull=False)),
-        started=Count("pk", filter=Q(started_at__isnull=False)),
-        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        **{
+            event: Count("pk", filter=Q(**{f"{dated_by}__isnull": False}))
+            for event, dated_by in RATE_EVENTS.items()
+        }
     )
-    counted = Response.objects.counted().filter(edition=edition)
-    # Historical editions were imported without participation records.
-    totals["responses"] = counted.count()
     per_week = defaultdict(lambda: dict.fromkeys(RATE_EVENTS, 0))
     oslo = timezone.get_default_timezone()
-    for event in RATE_EVENTS:
+    for event, dated_by in RATE_EVENTS.items():
+        # A date has no time zone; the times are weeks in Oslo.
+        tz = {} if dated_by.endswith("_on") else {"tzinfo": oslo}
         rows = (
-            participations.filter(**{f"{event}_at__isnull": False})
-            .annotate(week=TruncWeek(f"{event}_at", tzinfo=oslo))
+            participations.filter(**{f"{dated_by}__isnull": False})
+            .annotate(week=TruncWeek(dated_by, **tz))
             .values("week")
             .annotate(n=Count("pk"))
         )
         for row in rows:
             per_week[_as_date(row["week"])][event] += row["n"]
-    if not totals["submitted"]:
-        for row in counted.values("submitted_week").annotate(n=Count("pk")):
-            per_week[row["submitted_week"]]["submitted"] += row["n"]
     weekly, running = [], dict.fromkeys(RATE_EVENTS, 0)
     for week in sorted(per_week):
         for event in RATE_EVENTS:
@@ -133,20 +138,43 @@ def response_rate_for(edition):
     return {"totals": totals, "weekly": weekly}
 
 
-RATE_EVENTS = ("invited", "started", "submitted")
-
-
 def _as_date(value):
     return value.date() if hasattr(value, "date") else value
 
 
-def responses_by(edition, dimension):
-    """Counted responses per value of one breakdown variable: {value: n}."""
+SUBMITTED, NOT_SUBMITTED = "submitted", "not_submitted"
+# Where a participant's group is found in their profile, by dashboard dimension.
+PROFILE_GROUPS = {
+    "region": "member__profile__county_id",
+    "employer_type": "member__profile__employer_type",
+}
+
+
+def participation_by(edition, dimension):
+    """People invited to `edition` (or who submitted without an invitation), by `dimension`
+    of their profile now ("region" or "employer_type", "" when unknown) and by whether they
+    submitted: {(code, SUBMITTED | NOT_SUBMITTED): n}. One query; no answer is read."""
+    group = PROFILE_GROUPS[dimension]
     rows = (
-        Response.objects.counted()
-        .filter(edition=edition)
-        .values(dimension)
-        .annotate(n=Count("pk"))
-        .order_by(dimension)
+        Participation.objects.filter(edition=edition)
+        .filter(Q(invited_at__isnull=False) | Q(submitted_on__isnull=False))
+        .values(group)
+        .annotate(people=Count("pk"), submitted=Count("pk", filter=Q(submitted_on__isnull=False)))
+        .order_by()
     )
-    return {row[dimension]: row["n"] for row in rows}
+    counts = Counter()
+    for row in rows:
+        code = row[group] or ""
+        if dimension == "region":
+            code = region_for_county(code)
+        counts[(code, SUBMITTED)] += row["submitted"]
+        counts[(code, NOT_SUBMITTED)] += row["people"] - row["submitted"]
+    return dict(counts)
+
+
+def result_responses(edition):
+    """The responses results may be computed from: the counted responses of `edition` once
+    it is closed and mixed; none before (issue 9: results exist only for mixed editions)."""
+    return Response.objects.counted().filter(
+        edition=edition, edition__in=Edition.objects.with_results()
+    )

@@ -1,7 +1,10 @@
-"""State changes of the survey: editions, drafts, submission, invitations and reminders."""
+"""State changes of the survey: editions, drafts, submission, mixing, invitations and
+reminders."""
 
 import hashlib
 import hmac
+import logging
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import disclosure
 from core.audit import record_event
 from core.outbox import enqueue_email
 from members import selectors as member_selectors
@@ -17,9 +21,11 @@ from members import selectors as member_selectors
 from .answering import PageForm, answer_rows, answers_to_data
 from .models import (
     Answer,
+    Ballot,
     Choice,
     Draft,
     Edition,
+    FreeText,
     LikertItem,
     Participation,
     Question,
@@ -27,10 +33,14 @@ from .models import (
     Section,
     SubmissionToken,
 )
+from .sealing import seal, unseal
 from .selectors import questionnaire_for
+from .strata import TooFewResponses, generalise
+
+logger = logging.getLogger(__name__)
 
 # The consent text shown on the first page; bump the version whenever the text changes.
-CONSENT_VERSION = "2026-1"
+CONSENT_VERSION = "2026-2"
 LEGAL_BASIS = "gdpr-9-2-a-consent"
 STRATA_FIELDS = (
     "region",
@@ -40,17 +50,15 @@ STRATA_FIELDS = (
     "user_representative",
     "contract_type",
 )
+# Mixing shuffles with the operating system's randomness: a seeded generator's order could
+# be replayed by anyone who learns the seed.
+_mixing_random = secrets.SystemRandom()
 
 
 def submission_digest(*, member_id, edition_id):
     key = settings.SURVEY_RESPONSE_KEY.encode()
     message = f"{member_id}:{edition_id}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def week_of(moment):
-    day = timezone.localdate(moment)
-    return day - timedelta(days=day.weekday())
 
 
 def _require_draft(edition):
@@ -166,7 +174,8 @@ def open_edition(*, actor, edition, now=None):
 @transaction.atomic
 def close_edition(*, actor, edition):
     """Stop accepting answers and delete every unsubmitted draft (they hold personal data
-    that will never become a response)."""
+    that will never become a response). The mixing job then turns the ballots into
+    responses (mix_closed_editions)."""
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
     if edition.status != Edition.Status.OPEN:
         raise ValidationError(_("Only an open edition can be closed."))
@@ -314,7 +323,7 @@ def record_consent(*, user, edition, now=None):
     participation, _created = Participation.objects.select_for_update().get_or_create(
         member=user, edition=edition
     )
-    if participation.submitted_at:
+    if participation.submitted_on:
         return participation
     participation.withdrawn_at = None
     if not participation.consent_version:
@@ -339,7 +348,7 @@ def withdraw_participation(*, user, edition, now=None):
     participation = (
         Participation.objects.select_for_update().filter(member=user, edition=edition).first()
     )
-    if participation is None or participation.submitted_at:
+    if participation is None or participation.submitted_on:
         raise ValidationError(_("There is nothing to withdraw."))
     Draft.objects.filter(member=user, edition=edition, is_preview=False).delete()
     participation.consent_version = ""
@@ -398,17 +407,22 @@ def validated_answers(questionnaire, answers, strata=None):
 
 @transaction.atomic
 def submit_response(*, user, edition, now=None):
-    """Turn the member's draft into an anonymous response. Returns the response, or None
-    when they had already submitted (a second submit creates nothing)."""
+    """Seal the member's answers in a ballot and record that they have submitted. Returns
+    the ballot, or None when they had already submitted (a second submit creates nothing).
+
+    No response is written here: the ballot becomes one, unlinked, when the edition is mixed
+    (mix_edition), so the response shares no transaction, order or time with this one."""
     now = now or timezone.now()
+    # The edition's row lock orders submissions and closing: once an edition is closed (and
+    # then mixed), no ballot can still arrive for it.
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
     participation = (
         Participation.objects.select_for_update().filter(member=user, edition=edition).first()
     )
     if participation is None or not participation.consent_version:
         raise ValidationError(_("Start the survey from its first page."))
-    if participation.submitted_at:
+    if participation.submitted_on:
         return None
-    edition = Edition.objects.get(pk=edition.pk)
     if not edition.is_accepting(now):
         raise ValidationError(_("This survey is closed; answers are no longer received."))
     draft = Draft.objects.filter(member=user, edition=edition, is_preview=False).first()
@@ -423,17 +437,11 @@ def submit_response(*, user, edition, now=None):
             SubmissionToken.objects.create(edition=edition, digest=digest)
     except IntegrityError:
         return None
-    response = _create_response(
-        edition=edition,
-        questionnaire=questionnaire,
-        answers=answers,
-        week=week_of(now),
-        strata={name: strata.get(name, "") for name in STRATA_FIELDS},
-    )
-    participation.submitted_at = now
-    participation.save(update_fields=["submitted_at"])
+    ballot = _cast_ballot(edition=edition, answers=answers, strata=strata)
+    participation.submitted_on = timezone.localdate(now)
+    participation.save(update_fields=["submitted_on"])
     draft.delete()
-    # The audit row names the edition, never the response.
+    # The audit row names the member and the edition, nothing of the answers.
     record_event(actor=user, action="survey.submitted", target=edition, subject=user)
     enqueue_email(
         to=user.email,
@@ -441,26 +449,25 @@ def submit_response(*, user, edition, now=None):
         context={"year": edition.year, "link": f"{settings.SITE_URL}/surveys/"},
         dedupe_key=f"survey:{edition.pk}:receipt:{user.pk}",
     )
-    return response
+    return ballot
 
 
 @transaction.atomic
 def submit_preview(*, user, edition, now=None):
-    """An admin's preview answers become a test response: flagged, never counted."""
-    now = now or timezone.now()
+    """An admin's preview answers become a test response at once: flagged, never counted,
+    and without its free text, which is never stored apart for a test."""
     draft = Draft.objects.filter(member=user, edition=edition, is_preview=True).first()
     if draft is None:
         raise ValidationError(_("There are no answers to submit."))
     questionnaire = questionnaire_for(edition)
     strata = member_selectors.breakdown_strata_for(user)
     answers = validated_answers(questionnaire, draft.answers, strata)
-    response = _create_response(
-        edition=edition,
-        questionnaire=questionnaire,
-        answers=answers,
-        week=week_of(now),
-        strata={},
-        is_test=True,
+    response = Response.objects.create(edition=edition, is_test=True)
+    Answer.objects.bulk_create(
+        Answer(response=response, question_key=key, **row)
+        for key, value in answers.items()
+        if questionnaire.by_key[key].type != Question.Type.TEXT
+        for row in answer_rows(questionnaire.by_key[key], value)
     )
     draft.delete()
     record_event(actor=user, action="survey.preview_submitted", target=edition)
@@ -468,32 +475,105 @@ def submit_preview(*, user, edition, now=None):
 
 
 @transaction.atomic
-def import_response(*, edition, answers, submitted_at, strata, questionnaire=None):
-    """Store a response collected outside the portal (earlier editions), validated like a
-    member's. There is no participation: who answered was never recorded here."""
+def import_ballot(*, edition, answers, strata, questionnaire=None):
+    """A ballot for a response collected outside the portal (earlier editions), validated
+    like a member's and mixed with the others. There is no participation: who answered was
+    never recorded here."""
     questionnaire = questionnaire or questionnaire_for(edition)
-    return _create_response(
+    return _cast_ballot(
         edition=edition,
-        questionnaire=questionnaire,
         answers=validated_answers(questionnaire, answers, strata),
-        week=week_of(submitted_at),
-        strata={name: strata.get(name, "") for name in STRATA_FIELDS},
+        strata=strata,
     )
 
 
-def _create_response(*, edition, questionnaire, answers, week, strata, is_test=False):
-    response = Response(edition=edition, submitted_week=week, is_test=is_test, **strata)
-    response.full_clean()
-    response.save()
-    rows = []
-    for key, value in answers.items():
-        question = questionnaire.by_key[key]
-        rows.extend(
-            Answer(response=response, question_key=key, **row)
-            for row in answer_rows(question, value)
+def _cast_ballot(*, edition, answers, strata):
+    content = {
+        "answers": answers,
+        "strata": {name: strata.get(name, "") for name in STRATA_FIELDS},
+    }
+    return Ballot.objects.create(edition=edition, sealed=seal(content))
+
+
+# --- Mixing ---------------------------------------------------------------------------------
+
+
+def mix_edition(*, edition_id, now=None):
+    """Turn a closed edition's ballots into responses, in one transaction, and delete them.
+
+    In random order (so neither row order nor ids follow the order of submission), with the
+    breakdown categories generalised so that each combination occurs at least k times, and
+    the free texts shuffled apart from their responses. Fewer than k ballots are deleted
+    unread: no generalisation could hide who gave them. Idempotent: a rerun finds no ballots,
+    and a run that dies rolls back whole, ballots included. Returns the responses created."""
+    with transaction.atomic():
+        edition = (
+            Edition.objects.select_for_update()
+            .filter(pk=edition_id, status=Edition.Status.CLOSED)
+            .first()
         )
-    Answer.objects.bulk_create(rows)
-    return response
+        if edition is None:
+            return 0
+        ballots = list(Ballot.objects.filter(edition=edition).select_for_update())
+        contents = [unseal(ballot.sealed) for ballot in ballots]
+        try:
+            created = _store_responses(edition=edition, contents=contents)
+        except TooFewResponses:
+            created = 0
+        Ballot.objects.filter(pk__in=[ballot.pk for ballot in ballots]).delete()
+        edition.mixed_on = timezone.localdate(now)
+        edition.save(update_fields=["mixed_on"])
+    # Counts only: a log line never carries anything of the answers.
+    logger.info(
+        "Survey %s: %s ballots mixed into %s responses.", edition.year, len(ballots), created
+    )
+    return created
+
+
+def _store_responses(*, edition, contents):
+    _mixing_random.shuffle(contents)
+    strata = generalise(
+        [content["strata"] for content in contents],
+        k=disclosure.threshold(),
+        rng=_mixing_random,
+    )
+    questionnaire = questionnaire_for(edition)
+    profile_keys = {question.key for question in questionnaire.profile_questions}
+    responses, answers, texts = [], [], []
+    for content, categories in zip(contents, strata, strict=True):
+        response = Response(edition=edition, **categories)
+        responses.append(response)
+        given = {k: v for k, v in content["answers"].items() if k not in profile_keys}
+        given.update(questionnaire.profile_answers(categories))
+        # A question shown only for a category that was generalised away would give that
+        # category back (only union members are asked about their union): drop its answer.
+        visible = {question.key for question in questionnaire.all_visible(given)}
+        for key, value in given.items():
+            question = questionnaire.by_key.get(key)
+            if question is None or key not in visible:
+                continue
+            if question.type == Question.Type.TEXT:
+                texts.append(FreeText(edition=edition, question_key=key, text=value))
+                continue
+            answers.extend(
+                Answer(response=response, question_key=key, **row)
+                for row in answer_rows(question, value)
+            )
+    Response.objects.bulk_create(responses)
+    Answer.objects.bulk_create(answers)
+    _mixing_random.shuffle(texts)
+    FreeText.objects.bulk_create(texts)
+    return len(responses)
+
+
+def mix_closed_editions(*, now=None):
+    """The beat job: close editions past their date, then mix every closed edition that has
+    ballots or was never mixed. Returns the responses created."""
+    close_due_editions(now=now)
+    return sum(
+        mix_edition(edition_id=pk, now=now)
+        for pk in Edition.objects.awaiting_mixing().values_list("pk", flat=True)
+    )
 
 
 # --- Invitations and reminders --------------------------------------------------------------
@@ -515,7 +595,7 @@ def invite_members(*, edition, now=None):
     )
     for user in members.only("pk", "email"):
         participation, _created = Participation.objects.get_or_create(member=user, edition=edition)
-        if participation.invited_at or participation.submitted_at:
+        if participation.invited_at or participation.submitted_on:
             continue
         participation.invited_at = now
         participation.save(update_fields=["invited_at"])
@@ -562,7 +642,7 @@ def send_due_reminders(*, edition, now=None):
         Participation.objects.select_for_update()
         .filter(
             edition=edition,
-            submitted_at__isnull=True,
+            submitted_on__isnull=True,
             withdrawn_at__isnull=True,
             invited_at__isnull=False,
             member__in=active,

@@ -51,7 +51,7 @@ class Flow:
 
     @property
     def submitted(self):
-        return bool(self.participation and self.participation.submitted_at)
+        return bool(self.participation and self.participation.submitted_on)
 
     @property
     def started(self):
@@ -283,7 +283,7 @@ def receipt(request, year, preview=False):
             raise Http404
         participation = (
             Participation.objects.select_related("edition")
-            .filter(member=request.user, edition__year=year, submitted_at__isnull=False)
+            .filter(member=request.user, edition__year=year, submitted_on__isnull=False)
             .first()
         )
         if participation is None:
@@ -446,12 +446,19 @@ def dashboard(request, year):
         _dimension("region", _("Region"), Region.choices),
         _dimension("employer_type", _("Employer type"), EmployerType.choices),
     ]
+    outcome = Dimension(
+        "outcome",
+        _("Response"),
+        ((selectors.SUBMITTED, _("Submitted")), (selectors.NOT_SUBMITTED, _("Not submitted"))),
+    )
+    # Rows are the groups, so a cell's percent is the group's response rate; the secondary
+    # suppression hides a group that the total and the other groups would give away.
     tables = [
         disclosure.protect_table(
-            title=_("Submitted responses by %(dimension)s")
-            % {"dimension": str(dimension.label).lower()},
+            title=_("Response rate by %(dimension)s") % {"dimension": str(dimension.label).lower()},
             rows=dimension,
-            counts=selectors.responses_by(edition, dimension.key),
+            columns=outcome,
+            counts=selectors.participation_by(edition, dimension.key),
         )
         for dimension in dimensions
     ]
@@ -461,6 +468,7 @@ def dashboard(request, year):
         {
             "edition": edition,
             "totals": totals,
+            "overall": tables[0].column_totals[0],
             "weekly": weekly,
             "tables": tables,
             "legend": disclosure.legend(),

@@ -33,8 +33,17 @@ from members.models import ImportBatch, Membership, Profile
 from surveys import questionnaire
 from surveys import services as survey_services
 from surveys.answering import PageForm
-from surveys.models import Answer, Draft, Participation, Question, Response, SubmissionToken
-from surveys.selectors import questionnaire_for, responses_by
+from surveys.models import (
+    Answer,
+    Ballot,
+    Draft,
+    FreeText,
+    Participation,
+    Question,
+    Response,
+    SubmissionToken,
+)
+from surveys.selectors import questionnaire_for, result_responses
 from tests.surveys.conftest import activate
 
 pytestmark = pytest.mark.django_db
@@ -263,11 +272,16 @@ def _published_figures(editions):
     }
     for edition in editions:
         for dimension in survey_services.STRATA_FIELDS:
-            figures[(edition.year, dimension)] = responses_by(edition, dimension)
+            figures[(edition.year, dimension)] = sorted(
+                result_responses(edition).values_list(dimension, flat=True)
+            )
         figures[(edition.year, "answers")] = sorted(
             Answer.objects.filter(response__edition=edition, response__is_test=False).values_list(
-                "question_key", "item_code", "code", "number", "text"
+                "question_key", "item_code", "code", "number"
             )
+        )
+        figures[(edition.year, "free_text")] = sorted(
+            FreeText.objects.filter(edition=edition).values_list("question_key", "text")
         )
     return figures
 
@@ -490,7 +504,7 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
     figures = _published_figures(world["editions"])
     # A's case and B's five, each counted once as a case and once per topic.
     assert sum(n for counts in figures["casework"] for n in counts.values()) >= 12
-    responses = Response.objects.count()
+    responses = (Ballot.objects.count(), Response.objects.count())
     b_before = _rows_pointing_at(member_b.pk)
     b_export_before = json.loads(privacy.personal_data_json(member_b))
     assert _sessions_of(a_id)
@@ -531,8 +545,8 @@ def test_deleting_a_removes_every_link_keeps_the_statistics_and_leaves_b_alone(w
     deleted = AuditEvent.objects.get(action="privacy.account_deleted")
     assert (deleted.actor_id, deleted.subject_id, deleted.object_id) == (None, None, "")
 
-    # The published figures do not move; the anonymous survey responses stay.
-    assert Response.objects.count() == responses
+    # The published figures do not move; the anonymous ballots and responses stay.
+    assert (Ballot.objects.count(), Response.objects.count()) == responses
     assert _published_figures(world["editions"]) == figures
 
     # B is untouched.

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from core import outbox
@@ -33,6 +34,7 @@ def production_env(tmp_path, **overrides):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
+        "SURVEY_BALLOT_KEYS": Fernet.generate_key().decode(),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -66,6 +68,7 @@ def run_python(args, env, timeout=120):
         "DJANGO_ALLOWED_HOSTS",
         "EMAIL_URL",
         "SURVEY_RESPONSE_KEY",
+        "SURVEY_BALLOT_KEYS",
         "FIELD_ENCRYPTION_SALT",
     ],
 )

@@ -200,7 +200,9 @@ def test_home_for_a_member_who_answered_thanks_instead_of_asking(
 ):
     from surveys.models import Participation
 
-    Participation.objects.create(member=member, edition=open_survey, submitted_at=timezone.now())
+    Participation.objects.create(
+        member=member, edition=open_survey, submitted_on=timezone.localdate()
+    )
     html = _home(member_client)
     assert f'href="{reverse("surveys:start", kwargs={"year": open_survey.year})}"' not in html
 

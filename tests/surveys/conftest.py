@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from members import factories
 from members.models import Consent, Membership, Municipality, Profile
-from surveys import questionnaire
-from surveys.models import Draft, Question
+from surveys import questionnaire, services, tasks
+from surveys.models import Ballot, Draft, Question
+from surveys.sealing import unseal
 from surveys.selectors import questionnaire_for
 
 
@@ -130,3 +131,16 @@ def answer_everything():
 
 def start(client, edition):
     return client.post(reverse("surveys:start", kwargs={"year": edition.year}), {"consent": "on"})
+
+
+def sealed_ballots(edition=None):
+    """What the waiting ballots hold, opened with the keys from the environment (as only the
+    mixing job does): [{"answers": ..., "strata": ...}]."""
+    ballots = Ballot.objects.all() if edition is None else Ballot.objects.filter(edition=edition)
+    return [unseal(ballot.sealed) for ballot in ballots]
+
+
+def close_and_mix(edition):
+    """Close `edition` as an admin would, then run the mixing job as beat would."""
+    services.close_edition(actor=None, edition=edition)
+    return tasks.mix_closed_editions.apply().get()

@@ -6,9 +6,10 @@ from django.db.models import Avg
 from django.urls import reverse
 
 from surveys import demo, questionnaire
-from surveys.models import Answer, Edition, Participation, Response
+from surveys.models import Answer, Ballot, Edition, FreeText, Participation, Response
 
 from .conftest import start
+from .test_anonymity import smallest_stratum_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,13 @@ def test_demo_editions_match_the_published_figures(admin_user, active_member, cl
         (2026, "open"),
     ]
     assert Response.objects.filter(edition__year=2022).count() == 168
+    # Stored as every closed edition is: mixed, strata shared by at least five, free text apart.
+    assert not Ballot.objects.exists()
+    assert all(e.mixed_on for e in Edition.objects.filter(status="closed"))
+    smallest = smallest_stratum_groups()
+    print(f"\nsmallest stratum group per seeded edition: {smallest}")
+    assert min(smallest[year] for year in (2020, 2021, 2022)) >= 5
+    assert FreeText.objects.filter(edition__year=2022).exists()
     assert 30 <= questionnaire.question_count(2022) <= 40
     assert abs(share(2022, "union_member") - 0.71) < 0.06
     assert abs(share(2022, "user_representative") - 0.49) < 0.06

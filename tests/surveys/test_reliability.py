@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import OutboxMessage
-from surveys.models import Response
+from surveys.models import Ballot
 
 from .conftest import page_data, start
 
@@ -31,7 +31,7 @@ def test_submission_is_saved_with_redis_down(
     assert response["Location"] == reverse("surveys:receipt", kwargs={"year": 2026})
     assert elapsed < 3.0
     assert len(callbacks) == 1  # the receipt's publish was tried and failed quietly
-    assert Response.objects.count() == 1
+    assert Ballot.objects.count() == 1
     receipt = OutboxMessage.objects.get(dedupe_key__contains=":receipt:")
     assert receipt.status == OutboxMessage.Status.PENDING
     assert mail.outbox == []

@@ -8,13 +8,16 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from core.models import AuditEvent, OutboxMessage
+from members import factories
 from surveys import services
 from surveys.answering import PageForm
 from surveys.models import (
     Answer,
+    Ballot,
     Choice,
     Draft,
     Edition,
+    FreeText,
     LikertItem,
     Participation,
     Question,
@@ -23,7 +26,7 @@ from surveys.models import (
 )
 from surveys.selectors import questionnaire_for
 
-from .conftest import activate, page_data
+from .conftest import activate, close_and_mix, page_data, sealed_ballots
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +52,11 @@ def fill_draft(user, edition, **overrides):
 # --- Anonymity ------------------------------------------------------------------------------
 
 
-def test_no_column_of_response_or_answer_points_at_a_person():
-    for model in (Response, Answer, SubmissionToken):
+UNLINKED = (Ballot, Response, Answer, FreeText, SubmissionToken)
+
+
+def test_no_column_of_ballot_response_answer_or_free_text_points_at_a_person():
+    for model in UNLINKED:
         for field in model._meta.get_fields():
             related = getattr(field, "related_model", None)
             assert related not in (
@@ -62,7 +68,7 @@ def test_no_column_of_response_or_answer_points_at_a_person():
                 assert related._meta.label not in ("members.User", "surveys.Participation")
     # Ask the database itself, not just the models.
     with connection.cursor() as cursor:
-        for model in (Response, Answer, SubmissionToken):
+        for model in UNLINKED:
             table = model._meta.db_table
             columns = [
                 c.name for c in connection.introspection.get_table_description(cursor, table)
@@ -78,32 +84,29 @@ def test_no_column_of_response_or_answer_points_at_a_person():
 
 def test_after_submit_no_row_links_the_answers_to_the_member(active_member, edition):
     fill_draft(active_member, edition, q_comments="Kanarifugl-5521")
-    response = services.submit_response(user=active_member, edition=edition)
+    ballot = services.submit_response(user=active_member, edition=edition)
     assert not Draft.objects.filter(member=active_member).exists()
     # The only traces of the member are the participation, the audit row and the receipt
-    # email; none of them names the response, and the response has no timestamp to match.
-    assert str(response.pk) not in str(list(AuditEvent.objects.values())), "audit names it"
-    assert str(response.pk) not in str(list(OutboxMessage.objects.values()))
-    assert str(response.pk) not in str(list(Participation.objects.values()))
+    # email; none of them names the ballot, and the ballot has no timestamp to match.
+    for rows in (AuditEvent.objects.values(), OutboxMessage.objects.values()):
+        assert str(ballot.pk) not in str(list(rows))
+        assert "Kanarifugl" not in str(list(rows))
+    assert str(ballot.pk) not in str(list(Participation.objects.values()))
     token = SubmissionToken.objects.get()
     assert token.digest == services.submission_digest(
         member_id=active_member.pk, edition_id=edition.pk
     )
     assert str(active_member.pk) not in token.digest
     assert not hasattr(Response, "created_at")
-    assert isinstance(response.pk, type(token.pk))  # random ids: no order to match on
+    assert isinstance(ballot.pk, type(token.pk))  # random ids: no order to match on
 
 
 def test_second_submit_creates_nothing(active_member, edition):
     fill_draft(active_member, edition)
     assert services.submit_response(user=active_member, edition=edition) is not None
-    counts = (Response.objects.count(), Answer.objects.count(), OutboxMessage.objects.count())
+    counts = (Ballot.objects.count(), OutboxMessage.objects.count())
     assert services.submit_response(user=active_member, edition=edition) is None
-    assert counts == (
-        Response.objects.count(),
-        Answer.objects.count(),
-        OutboxMessage.objects.count(),
-    )
+    assert counts == (Ballot.objects.count(), OutboxMessage.objects.count()) == (1, 1)
 
 
 def test_token_refuses_a_second_response_even_without_the_participation_flag(
@@ -112,10 +115,10 @@ def test_token_refuses_a_second_response_even_without_the_participation_flag(
     fill_draft(active_member, edition)
     services.submit_response(user=active_member, edition=edition)
     # Someone resets the participation: the database still refuses a second response.
-    Participation.objects.update(submitted_at=None)
+    Participation.objects.update(submitted_on=None)
     fill_draft(active_member, edition)
     assert services.submit_response(user=active_member, edition=edition) is None
-    assert Response.objects.count() == 1
+    assert Ballot.objects.count() == 1
 
 
 def test_failure_in_the_middle_of_submission_leaves_nothing(active_member, edition, monkeypatch):
@@ -124,15 +127,16 @@ def test_failure_in_the_middle_of_submission_leaves_nothing(active_member, editi
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    # Fail after the token and the response row are written (outside our code: Django's
-    # bulk insert of the answers).
-    monkeypatch.setattr(Answer.objects, "bulk_create", broken)
+    # Fail after the token, the ballot and the participation are written (outside our code:
+    # Django's delete of the draft).
+    monkeypatch.setattr(Draft, "delete", broken)
     with pytest.raises(RuntimeError):
         services.submit_response(user=active_member, edition=edition)
-    assert Response.objects.count() == 0
+    monkeypatch.undo()
+    assert Ballot.objects.count() == 0
     assert SubmissionToken.objects.count() == 0
     assert Draft.objects.filter(member=active_member).exists()
-    assert Participation.objects.get(member=active_member).submitted_at is None
+    assert Participation.objects.get(member=active_member).submitted_on is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -157,27 +161,39 @@ def test_two_concurrent_submits_store_one_response(active_member, edition):
         thread.join()
     assert len(results) == 2
     assert sum(result is not None for result in results) == 1
-    assert Response.objects.count() == 1
+    assert Ballot.objects.count() == 1
     assert OutboxMessage.objects.filter(dedupe_key__contains=":receipt:").count() == 1
 
 
-def test_answers_are_stored_as_codes_numbers_and_text(active_member, edition):
-    fill_draft(
-        active_member,
-        edition,
-        q_tasks=["groups", "teaching"],
-        q_salary_annual="452000",
-        q_has_job_description="yes",
-    )
-    services.submit_response(user=active_member, edition=edition)
-    assert set(Answer.objects.filter(question_key="tasks").values_list("code", flat=True)) == {
-        "groups",
-        "teaching",
-    }
-    assert Answer.objects.get(question_key="salary_annual").number == 452000
+def test_mixed_answers_are_stored_as_codes_numbers_and_free_text_apart(active_member, edition):
+    members = [active_member] + [
+        activate(factories.member_user(email=f"codes{n}@example.org")) for n in range(4)
+    ]
+    for user in members:
+        fill_draft(
+            user,
+            edition,
+            q_tasks=["groups", "teaching"],
+            q_salary_annual="452000",
+            q_has_job_description="yes",
+            q_comments="Fint å bli spurt.",
+        )
+        services.submit_response(user=user, edition=edition)
+    assert Response.objects.count() == 0
+    assert close_and_mix(edition) == 5
+    assert Ballot.objects.count() == 0
+    assert Answer.objects.filter(question_key="tasks", code="groups").count() == 5
+    assert Answer.objects.filter(question_key="tasks", code="teaching").count() == 5
+    assert set(
+        Answer.objects.filter(question_key="salary_annual").values_list("number", flat=True)
+    ) == {452000}
     likert = Answer.objects.filter(question_key="role_clarity")
     assert {a.item_code for a in likert} == {"clear_role", "clear_to_colleagues", "experience_used"}
-    assert Answer.objects.filter(question_key="job_description_fits").exists()
+    assert Answer.objects.filter(question_key="job_description_fits").count() == 5
+    texts = FreeText.objects.filter(edition=edition, question_key="comments")
+    assert list(texts.values_list("text", flat=True)) == ["Fint å bli spurt."] * 5
+    edition.refresh_from_db()
+    assert edition.mixed_on == timezone.localdate()
 
 
 def test_submission_revalidates_a_tampered_draft(active_member, edition):
@@ -191,8 +207,9 @@ def test_submission_revalidates_a_tampered_draft(active_member, edition):
     draft.answers["position_percent"] = "50"
     draft.save()
     services.submit_response(user=active_member, edition=edition)
-    # The answer to the question that "no" hides was dropped, not stored.
-    assert not Answer.objects.filter(question_key="job_description_fits").exists()
+    # The answer to the question that "no" hides was dropped, not sealed.
+    (sealed,) = sealed_ballots()
+    assert "job_description_fits" not in sealed["answers"]
 
 
 def test_submit_after_closing_is_refused(active_member, edition):
@@ -201,7 +218,7 @@ def test_submit_after_closing_is_refused(active_member, edition):
         services.submit_response(
             user=active_member, edition=edition, now=edition.closes_at + timedelta(minutes=1)
         )
-    assert Response.objects.count() == 0
+    assert Ballot.objects.count() == 0
 
 
 def test_consent_version_basis_and_time_are_stored(active_member, edition):
@@ -317,8 +334,10 @@ def test_inactive_person_gets_no_strata_of_someone_else(member, other_member, ed
     activate(member)
     activate(other_member, county="18", employer_type="nav", union=False)
     fill_draft(other_member, edition)
-    response = services.submit_response(user=other_member, edition=edition)
-    assert (response.region, response.employer_type, response.union_member) == (
+    services.submit_response(user=other_member, edition=edition)
+    (sealed,) = sealed_ballots()
+    strata = sealed["strata"]
+    assert (strata["region"], strata["employer_type"], strata["union_member"]) == (
         "nord",
         "nav",
         "no",
@@ -339,10 +358,11 @@ def test_deleting_a_member_keeps_their_anonymous_answers_and_nothing_else(
     fill_draft(active_member, edition, q_comments="Kanarifugl-slett")
     services.submit_response(user=active_member, edition=edition)
     fill_draft(other_active_member, edition)
-    counts = (Response.objects.count(), Answer.objects.count())
+    counts = (Ballot.objects.count(), Response.objects.count(), Answer.objects.count())
     member_id = active_member.pk
     active_member.delete()
     assert not Participation.objects.filter(member_id=member_id).exists()
     assert not Draft.objects.filter(member_id=member_id).exists()
-    # The aggregates are unchanged: the response never belonged to anyone.
-    assert (Response.objects.count(), Answer.objects.count()) == counts
+    # The ballot stays: it never belonged to anyone.
+    assert (Ballot.objects.count(), Response.objects.count(), Answer.objects.count()) == counts
+    assert counts[0] == 1

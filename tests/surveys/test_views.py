@@ -4,11 +4,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import OutboxMessage
-from surveys.models import Answer, Draft, Participation, Response, SubmissionToken
+from surveys.models import Ballot, Draft, Participation, Response, SubmissionToken
 
-from .conftest import start
+from .conftest import sealed_ballots, start
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +55,18 @@ def test_member_answers_resumes_after_logout_reviews_and_submits_once(
     submitted = client.post(url("review", edition))
     assert submitted.status_code == 302
     assert submitted["Location"] == url("receipt", edition)
-    assert Response.objects.count() == 1
-    answers_before = Answer.objects.count()
-    assert answers_before > 20
+    # Sealed until the edition closes and is mixed: no response yet.
+    assert Ballot.objects.count() == 1
+    assert Response.objects.count() == 0
+    (sealed,) = sealed_ballots()
+    assert len(sealed["answers"]) > 20
     assert not Draft.objects.filter(member=active_member).exists()
     receipt = client.get(url("receipt", edition))
     assert receipt.status_code == 200
 
     again = client.post(url("review", edition))
     assert again.status_code == 302
-    assert Response.objects.count() == 1
-    assert Answer.objects.count() == answers_before
+    assert sealed_ballots() == [sealed]
     assert SubmissionToken.objects.count() == 1
     # Pages of a submitted edition lead to the receipt, not to a new draft.
     assert client.get(url("page", edition, number=1))["Location"] == url("receipt", edition)
@@ -106,7 +108,7 @@ def test_submit_with_missing_required_answer_says_which_page(client, active_memb
     start(client, edition)
     client.post(url("page", edition, number=1), {"action": "later"})
     response = client.post(url("review", edition), follow=True)
-    assert Response.objects.count() == 0
+    assert Ballot.objects.count() == 0
     assert re.search(r"(Page|Side) 2", response.content.decode())
 
 
@@ -123,30 +125,35 @@ def test_profile_questions_are_not_asked_but_answered_from_the_profile(
     review = client.get(url("review", edition)).content.decode()
     assert "Kommune" in review  # employer type from the profile, shown for transparency
     client.post(url("review", edition))
-    assert Answer.objects.get(question_key="union_member").code == "yes"
-    assert Answer.objects.get(question_key="employer_sector").code == "municipality"
+    (sealed,) = sealed_ballots()
+    assert sealed["answers"]["union_member"] == "yes"
+    assert sealed["answers"]["employer_sector"] == "municipality"
     # The union follow-up is shown to union members (per the profile) and was answered.
-    assert Answer.objects.filter(question_key="union_understands").exists()
+    assert "union_understands" in sealed["answers"]
 
 
-def test_submission_stores_coarsened_strata_and_no_identity(
+def test_submission_seals_strata_and_a_date_and_no_identity(
     client, active_member, edition, answer_everything
 ):
     client.force_login(active_member)
     start(client, edition)
     answer_everything(client, edition, q_comments="Kanarifugl-7731")
     client.post(url("review", edition))
-    response = Response.objects.get()
-    assert response.region == "vest"  # county 46 (Vestland) is not stored, its region is
-    assert response.employer_type == "municipality"
-    assert response.union_member == "yes"
-    assert response.user_representative == "no"
-    assert response.contract_type == "temporary"
-    assert response.submitted_week.weekday() == 0
-    assert not response.is_test
-    assert Answer.objects.filter(question_key="comments", text="Kanarifugl-7731").exists()
+    ballot = Ballot.objects.get()
+    assert "Kanarifugl-7731" not in ballot.sealed
+    (sealed,) = sealed_ballots()
+    # County 46 (Vestland) is not stored, its region is.
+    assert sealed["strata"] == {
+        "region": "vest",
+        "employer_type": "municipality",
+        "field": "both",
+        "union_member": "yes",
+        "user_representative": "no",
+        "contract_type": "temporary",
+    }
+    assert sealed["answers"]["comments"] == "Kanarifugl-7731"
     participation = Participation.objects.get(member=active_member)
-    assert participation.submitted_at is not None
+    assert participation.submitted_on == timezone.localdate()
     # The receipt email says only that answers arrived.
     message = OutboxMessage.objects.get(dedupe_key__contains=":receipt:")
     assert "Kanarifugl" not in str(message.payload)
@@ -162,7 +169,7 @@ def test_closed_edition_page_gives_a_clear_message(client, active_member, editio
     )
     assert response.status_code == 200
     assert "closed" in response.content.decode() or "stengt" in response.content.decode()
-    assert Response.objects.count() == 0
+    assert Ballot.objects.count() == 0
     assert "position_percent" not in Draft.objects.get(member=active_member).answers
 
 
@@ -174,7 +181,7 @@ def test_posting_after_closing_time_stores_nothing(client, active_member, editio
     with time_machine.travel(edition.closes_at, tick=False):
         response = client.post(url("review", edition), follow=True)
     assert response.status_code == 200
-    assert Response.objects.count() == 0
+    assert Ballot.objects.count() == 0
 
 
 def test_page_beyond_the_last_goes_to_review(client, active_member, edition):
@@ -240,8 +247,8 @@ def test_withdrawing_after_submission_changes_nothing(
     client.post(url("review", edition))
     response = client.post(url("withdraw", edition), follow=True)
     assert response.status_code == 200
-    assert Response.objects.count() == 1
-    assert Participation.objects.get(member=active_member).submitted_at is not None
+    assert Ballot.objects.count() == 1
+    assert Participation.objects.get(member=active_member).submitted_on is not None
 
 
 def test_next_with_an_answer_that_reveals_questions_stays_on_the_page(
@@ -254,3 +261,26 @@ def test_next_with_an_answer_that_reveals_questions_stays_on_the_page(
     )
     assert response["Location"] == url("page", edition, number=2)
     assert "q_job_description_fits" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nb", ["forsegles", "blandes", "færre enn fem", "nøkkelen"]),
+        ("en", ["sealed", "mixed", "fewer than five", "the key"]),
+    ],
+)
+def test_consent_and_privacy_page_say_answers_are_sealed_then_mixed(
+    client, active_member, edition, language, words
+):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    privacy = client.get(reverse("members:privacy")).content.decode()
+    client.force_login(active_member)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    consent = client.get(url("start", edition)).content.decode()
+    for word in words[:3]:
+        assert word in consent, word
+    for word in words:
+        assert word in privacy, word
