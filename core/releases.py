@@ -806,6 +806,8 @@ def extra_tables(data, language=None):
 # --- Publishing ------------------------------------------------------------------------------
 
 _BUILDERS = {}
+# Kinds made per object (one survey edition, one release series): prefix -> builder(kind).
+_FAMILIES = {}
 
 
 def register(kind, builder, stable=None):
@@ -813,13 +815,51 @@ def register(kind, builder, stable=None):
     _BUILDERS[kind] = (builder, stable)
 
 
+def register_family(prefix, builder, stable=None):
+    """Kinds `prefix` + a suffix (e.g. an edition's year), each with its own series of
+    releases: builder(kind) -> ReleaseSpec. Not published by the monthly schedule."""
+    _FAMILIES[prefix] = (builder, stable)
+
+
 def kinds():
     return sorted(_BUILDERS)
 
 
+def published_family_kinds():
+    """The family kinds that have at least one stored release, for the auditor."""
+    from .models import Release
+
+    stored = Release.objects.values_list("kind", flat=True).distinct().order_by("kind")
+    return [kind for kind in stored if _family(kind) is not None]
+
+
+def _family(kind):
+    for prefix, entry in _FAMILIES.items():
+        if kind.startswith(prefix) and kind != prefix:
+            return entry
+    return None
+
+
+def is_known(kind):
+    return kind in _BUILDERS or _family(kind) is not None
+
+
+def _builder_for(kind):
+    if kind in _BUILDERS:
+        return _BUILDERS[kind]
+    family = _family(kind)
+    if family is None:
+        raise KeyError(kind)
+    builder, stable = family
+    return (lambda: builder(kind)), stable
+
+
 def stored_candidate(release):
     """A stored release as the auditor sees it: its published cells, and which are hidden."""
-    _builder, stable = _BUILDERS.get(release.kind, (None, None))
+    try:
+        _builder, stable = _builder_for(release.kind)
+    except KeyError:
+        stable = None
     spec = spec_from_data(release.kind, release.data, stable=stable)
     cells = release.cells()
     hidden = {key for key, value in cells.items() if value is None}
@@ -899,7 +939,7 @@ def request_release(*, kind, actor):
 
 def build(kind):
     """A protected, audited candidate for `kind` (not stored), with the release it follows."""
-    builder, _stable = _BUILDERS[kind]
+    builder, _stable = _builder_for(kind)
     previous = previous_release(kind)
     return protect(builder(), previous), previous
 

@@ -37,6 +37,11 @@ BEAT_SCHEDULE = [
         "core.tasks.publish_scheduled_releases",
         crontab(*settings.STATISTICS_RELEASE_CRONTAB.split()),
     ),
+    (
+        "survey-participation-releases",
+        "surveys.tasks.publish_participation_releases",
+        crontab(*settings.SURVEY_RELEASE_CRONTAB.split()),
+    ),
 ]
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": schedule} for name, task, schedule in BEAT_SCHEDULE

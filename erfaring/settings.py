@@ -378,6 +378,9 @@ DISCLOSURE_P_PERCENT = env.float("DISCLOSURE_P_PERCENT", default=10)
 # When beat publishes new membership and casework statistics releases (crontab fields
 # "minute hour day-of-month month day-of-week", Oslo time): monthly, on the 1st at 05:00.
 STATISTICS_RELEASE_CRONTAB = env("STATISTICS_RELEASE_CRONTAB", default="0 5 1 * *")
+# When beat publishes a new response-rate release of each open survey edition (same fields):
+# weekly, Mondays at 05:30, so a release follows each whole week of invitations and answers.
+SURVEY_RELEASE_CRONTAB = env("SURVEY_RELEASE_CRONTAB", default="30 5 * * 1")
 # Membership period length in months; 0 = to the end of the calendar year (the default).
 MEMBERSHIP_PERIOD_MONTHS = env.int("MEMBERSHIP_PERIOD_MONTHS", default=0)
 # Days after the end date during which a member still counts and can renew without approval.

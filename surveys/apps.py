@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self):
+        from core import releases
+
+        from . import participation
+
+        releases.register_family(participation.KIND_PREFIX, participation.release_spec)

@@ -1,13 +1,8 @@
 """Reads for the survey pages: render-ready, with a fixed number of queries."""
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import TruncWeek
-from django.utils import timezone
-
-from members.regions import region_for_county
+from django.db.models import Count, Prefetch
 
 from .answering import is_visible
 from .models import Draft, Edition, Participation, Question, Response, Section
@@ -99,77 +94,6 @@ def editions_for_admin():
         .annotate(question_count=Count("questions", distinct=True))
         .order_by("-year")
     )
-
-
-# The dashboard's events, each with the participation field that dates it.
-RATE_EVENTS = {"invited": "invited_at", "started": "started_at", "submitted": "submitted_on"}
-
-
-def response_rate_for(edition):
-    """Invited, started and submitted, in total and week by week (cumulative), for the
-    dashboard. Counts of people from the participation records, never of responses: those
-    exist only after the edition is mixed, and editions imported from before the portal have
-    no participation records at all."""
-    participations = Participation.objects.filter(edition=edition)
-    totals = participations.aggregate(
-        **{
-            event: Count("pk", filter=Q(**{f"{dated_by}__isnull": False}))
-            for event, dated_by in RATE_EVENTS.items()
-        }
-    )
-    per_week = defaultdict(lambda: dict.fromkeys(RATE_EVENTS, 0))
-    oslo = timezone.get_default_timezone()
-    for event, dated_by in RATE_EVENTS.items():
-        # A date has no time zone; the times are weeks in Oslo.
-        tz = {} if dated_by.endswith("_on") else {"tzinfo": oslo}
-        rows = (
-            participations.filter(**{f"{dated_by}__isnull": False})
-            .annotate(week=TruncWeek(dated_by, **tz))
-            .values("week")
-            .annotate(n=Count("pk"))
-        )
-        for row in rows:
-            per_week[_as_date(row["week"])][event] += row["n"]
-    weekly, running = [], dict.fromkeys(RATE_EVENTS, 0)
-    for week in sorted(per_week):
-        for event in RATE_EVENTS:
-            running[event] += per_week[week][event]
-        weekly.append({"week": week, **running})
-    return {"totals": totals, "weekly": weekly}
-
-
-def _as_date(value):
-    return value.date() if hasattr(value, "date") else value
-
-
-SUBMITTED, NOT_SUBMITTED = "submitted", "not_submitted"
-# Where a participant's group is found in their profile, by dashboard dimension.
-PROFILE_GROUPS = {
-    "region": "member__profile__county_id",
-    "employer_type": "member__profile__employer_type",
-}
-
-
-def participation_by(edition, dimension):
-    """People invited to `edition` (or who submitted without an invitation), by `dimension`
-    of their profile now ("region" or "employer_type", "" when unknown) and by whether they
-    submitted: {(code, SUBMITTED | NOT_SUBMITTED): n}. One query; no answer is read."""
-    group = PROFILE_GROUPS[dimension]
-    rows = (
-        Participation.objects.filter(edition=edition)
-        .filter(Q(invited_at__isnull=False) | Q(submitted_on__isnull=False))
-        .values(group)
-        .annotate(people=Count("pk"), submitted=Count("pk", filter=Q(submitted_on__isnull=False)))
-        .order_by()
-    )
-    counts = Counter()
-    for row in rows:
-        code = row[group] or ""
-        if dimension == "region":
-            code = region_for_county(code)
-        counts[(code, SUBMITTED)] += row["submitted"]
-        counts[(code, NOT_SUBMITTED)] += row["people"] - row["submitted"]
-    return dict(counts)
 
 
 def result_responses(edition):

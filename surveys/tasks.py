@@ -1,7 +1,11 @@
 from celery import shared_task
 from django.db import DatabaseError
 
+from core.tasks import publish_release
+
 from . import services
+from .models import Edition
+from .participation import kind_for
 
 
 @shared_task(ignore_result=True)
@@ -23,3 +27,10 @@ def mix_closed_editions():
     to kill at any point: each edition is mixed in one transaction that also deletes its
     ballots, so a second run finds nothing and a killed run left nothing."""
     return services.mix_closed_editions()
+
+
+@shared_task(ignore_result=True)
+def publish_participation_releases():
+    """A new response-rate release of every edition accepting answers (core.releases)."""
+    for year in Edition.objects.accepting_answers().values_list("year", flat=True):
+        publish_release(kind_for(year))

@@ -6,16 +6,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import disclosure
-from core.disclosure import Dimension
+from core import disclosure, releases
 from members import selectors as member_selectors
-from members.models import EmployerType
-from members.regions import Region
 from members.roles import is_member
 
-from . import access, selectors, services
+from . import access, participation, selectors, services
 from .answering import PageForm, answers_to_data, display_value
 from .forms import ConsentForm, CopyEditionForm, NewQuestionForm, QuestionForm, ScheduleForm
 from .models import Participation
@@ -424,53 +422,31 @@ def manage_question(request, year, pk):
     )
 
 
-def _dimension(key, label, choices):
-    return Dimension(key, label, (*choices, ("", _("Unknown"))))
-
-
-def _counted(value):
-    """A lone count (not part of a table) with the small-number rule applied."""
-    return disclosure.SUPPRESSED if 0 < value < disclosure.threshold() else value
-
-
-@require_http_methods(["GET"])
+@never_cache
+@require_http_methods(["GET", "POST"])
 def dashboard(request, year):
     edition = access.get_managed_edition_for(request.user, year)
-    rate = selectors.response_rate_for(edition)
-    totals = {name: _counted(value) for name, value in rate["totals"].items()}
-    weekly = [
-        {"week": row["week"], **{event: _counted(row[event]) for event in selectors.RATE_EVENTS}}
-        for row in rate["weekly"]
-    ]
-    dimensions = [
-        _dimension("region", _("Region"), Region.choices),
-        _dimension("employer_type", _("Employer type"), EmployerType.choices),
-    ]
-    outcome = Dimension(
-        "outcome",
-        _("Response"),
-        ((selectors.SUBMITTED, _("Submitted")), (selectors.NOT_SUBMITTED, _("Not submitted"))),
-    )
-    # Rows are the groups, so a cell's percent is the group's response rate; the secondary
-    # suppression hides a group that the total and the other groups would give away.
-    tables = [
-        disclosure.protect_table(
-            title=_("Response rate by %(dimension)s") % {"dimension": str(dimension.label).lower()},
-            rows=dimension,
-            columns=outcome,
-            counts=selectors.participation_by(edition, dimension.key),
-        )
-        for dimension in dimensions
-    ]
+    kind = participation.kind_for(edition.year)
+    if request.method == "POST":
+        releases.request_release(kind=kind, actor=request.user)
+        messages.success(request, _("A new release is being counted and audited."))
+        return redirect("surveys:dashboard", year=edition.year)
+    number = request.GET.get("release", "")
+    release = releases.release_for(kind, number or None)
+    if release is None and number:
+        raise Http404
+    tables = []
+    if release is not None:
+        tables = [
+            {
+                "title": table.title,
+                "label": table.rows.label,
+                "rows": participation.rate_rows(table),
+            }
+            for table in release.tables()
+        ]
     return render(
         request,
         "surveys/dashboard_detail.html",
-        {
-            "edition": edition,
-            "totals": totals,
-            "overall": tables[0].column_totals[0],
-            "weekly": weekly,
-            "tables": tables,
-            "legend": disclosure.legend(),
-        },
+        {"edition": edition, "release": release, "tables": tables, "legend": disclosure.legend()},
     )

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     help = "Audit statistics releases: per table, the hidden cells and their intervals."
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", action="append", choices=releases.kinds())
+        parser.add_argument(
+            "--kind", action="append", help="A kind (e.g. membership, survey-participation-2026)."
+        )
         parser.add_argument(
             "--candidate", action="store_true", help="Count, protect and audit a new release."
         )
@@ -30,7 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *, kind, candidate, publish, quiet, **options):
         failed = False
-        for name in kind or releases.kinds():
+        for name in kind or [*releases.kinds(), *releases.published_family_kinds()]:
+            if not releases.is_known(name):
+                raise CommandError(f"Unknown kind: {name}")
             started = time.perf_counter()
             if publish:
                 try:
