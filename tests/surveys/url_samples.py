@@ -10,6 +10,8 @@ SAMPLE_KWARGS = {
     "surveys:manage-edition-status": {"year": 2026, "action": "open"},
     "surveys:manage-question": {"year": 2026, "pk": 1},
     "surveys:dashboard": {"year": 2026},
+    "surveys:report": {"year": 2026},
+    "surveys:report-export": {"year": 2026, "fmt": "csv"},
     "surveys:manage-new-question": {"year": 2026, "section": 1},
     "surveys:preview-start": {"year": 2026},
     "surveys:preview-page": {"year": 2026, "number": 1},
