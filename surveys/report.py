@@ -377,7 +377,13 @@ def release_spec(kind):
                 )
             )
             title = _localized(question, "text")
-            tables.append(TableSpec(f"dist:{variable.key}", title, key, answer))
+            counts = populations[-1].counts
+            keep = (
+                key not in _KEEP_DISTRIBUTIONS.get(kind, {"*"})
+                and "*" not in _KEEP_DISTRIBUTIONS.get(kind, {"*"})
+                and _safe_distribution(counts, answer)
+            )
+            tables.append(TableSpec(f"dist:{variable.key}", title, key, answer, public=keep))
             for by in BREAKDOWNS:
                 if question.profile_field == by:
                     continue  # the answer is the group itself: a diagonal that says nothing
@@ -420,14 +426,54 @@ def release_spec(kind):
     )
 
 
+# Kinds being built: the populations whose distribution may not be kept ("*": none kept).
+_KEEP_DISTRIBUTIONS = {}
+ATTEMPTS = 4
+
+
+def _safe_distribution(counts, answer):
+    """True when a distribution needs no hiding of its own: no count 0 < n < k and no
+    single answer holding everyone."""
+    totals = defaultdict(int)
+    for (code, _stratum), n in counts.items():
+        totals[code] += n
+    whole = sum(totals.values())
+    limit = disclosure.threshold()
+    return all(not 0 < totals[code] < limit for code in answer.codes) and not any(
+        totals[code] == whole for code in answer.codes if whole
+    )
+
+
 def build_report(*, year, actor=None):
     """Publish the report release of edition `year` once: None when it exists already or the
-    edition has no results (open, or not mixed)."""
+    edition has no results (open, or not mixed).
+
+    The distributions are what the report is read for (71 % union members), and hiding
+    breakdown cells otherwise ends in hiding them too: with many small groups the
+    suppression spreads to the totals. So each distribution that is safe on its own is kept
+    (TableSpec.public: fixed, its breakdowns are protected around it). A population whose
+    breakdowns cannot be protected that way loses the privilege and the build is repeated;
+    after ATTEMPTS the auditor may hide anything.
+    """
     if not Edition.objects.with_results().filter(year=year).exists():
         return None
-    if releases.release_for(kind_for(year)) is not None:
+    kind = kind_for(year)
+    if releases.release_for(kind) is not None:
         return None
-    return releases.publish(kind=kind_for(year), actor=actor)
+    _KEEP_DISTRIBUTIONS[kind] = set()
+    try:
+        for _attempt in range(ATTEMPTS):
+            try:
+                return releases.publish(kind=kind, actor=actor)
+            except releases.ReleaseRefused as refused:
+                failed = {problem.split("[", 1)[0] for problem in refused.problems}
+                if not failed - _KEEP_DISTRIBUTIONS[kind]:
+                    break
+                _KEEP_DISTRIBUTIONS[kind] |= failed
+        _KEEP_DISTRIBUTIONS[kind] = {"*"}
+        return releases.publish(kind=kind, actor=actor)
+    finally:
+        _KEEP_DISTRIBUTIONS.pop(kind, None)
 
 
 # --- Reading the stored release -----------------------------------------------------------------

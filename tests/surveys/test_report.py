@@ -71,8 +71,8 @@ def test_report_numbers_match_hand_computed_figures():
     # Shares of those who answered: 12 of 22, 10 of 22.
     assert [round(r.cells[0].percent) for r in dist.rows[:2]] == [55, 45]
     assert _cells(job.breakdown[0]) == [
-        ("Eastern Norway", [5, 5, 0, 10]),
         ("Western Norway", [7, 5, 0, 12]),
+        ("Eastern Norway", [5, 5, 0, 10]),
         ("Total", [12, 10, 0, 22]),
     ]
     salary = _question(result, "salary_annual")
@@ -85,8 +85,8 @@ def test_report_numbers_match_hand_computed_figures():
     stats = _cells(salary.tables[1])
     # n, mean, Q1, median, Q3; quartiles interpolate linearly between the ordered values.
     assert stats[0] == ("All", [12, 367_500.0, 327_500.0, 355_000.0, 412_500.0])
-    assert stats[1] == ("Eastern Norway", [5, 420_000.0, 410_000.0, 420_000.0, 430_000.0])
-    assert stats[2] == ("Western Norway", [7, 330_000.0, 315_000.0, 330_000.0, 345_000.0])
+    assert stats[1] == ("Western Norway", [7, 330_000.0, 315_000.0, 330_000.0, 345_000.0])
+    assert stats[2] == ("Eastern Norway", [5, 420_000.0, 410_000.0, 420_000.0, 430_000.0])
 
 
 def test_report_is_built_once():
@@ -221,4 +221,5 @@ def test_report_page_queries_do_not_grow_with_responses(admin_client_mfa):
     }
     for i in range(198):
         f.respond(large, {"has_job_description": "yes" if i % 3 else "no"}, **strata)
+    admin_client_mfa.get(reverse("surveys:manage-edition-list"))  # the session's first queries
     assert _page_queries(admin_client_mfa, small) == _page_queries(admin_client_mfa, large)
