@@ -378,14 +378,11 @@ def release_spec(kind):
             )
             title = _localized(question, "text")
             counts = populations[-1].counts
-            keep = (
-                key not in _KEEP_DISTRIBUTIONS.get(kind, {"*"})
-                and "*" not in _KEEP_DISTRIBUTIONS.get(kind, {"*"})
-                and _safe_distribution(counts, answer)
-            )
+            options = _BUILDING.get(kind, {})
+            keep = options.get("keep", False) and _safe_distribution(counts, answer)
             tables.append(TableSpec(f"dist:{variable.key}", title, key, answer, public=keep))
             for by in BREAKDOWNS:
-                if question.profile_field == by:
+                if question.profile_field == by or key in options.get("no_breakdown", ()):
                     continue  # the answer is the group itself: a diagonal that says nothing
                 tables.append(
                     TableSpec(f"by:{by}:{variable.key}", title, key, breakdowns[by], answer)
@@ -426,9 +423,9 @@ def release_spec(kind):
     )
 
 
-# Kinds being built: the populations whose distribution may not be kept ("*": none kept).
-_KEEP_DISTRIBUTIONS = {}
-ATTEMPTS = 4
+# Kinds being built: {"keep": keep safe distributions fixed, "no_breakdown": populations
+# published without breakdowns} (see build_report).
+_BUILDING = {}
 
 
 def _safe_distribution(counts, answer):
@@ -451,29 +448,28 @@ def build_report(*, year, actor=None):
     The distributions are what the report is read for (71 % union members), and hiding
     breakdown cells otherwise ends in hiding them too: with many small groups the
     suppression spreads to the totals. So each distribution that is safe on its own is kept
-    (TableSpec.public: fixed, its breakdowns are protected around it). A population whose
-    breakdowns cannot be protected that way loses the privilege and the build is repeated;
-    after ATTEMPTS the auditor may hide anything.
+    (TableSpec.public: fixed, its breakdowns are protected around it). A variable whose
+    breakdowns cannot be protected around it is published without breakdowns. Each
+    variable is tried alone first (populations share no hidden cell, so this is what the
+    whole release would do); then the whole release is protected and audited as always.
     """
     if not Edition.objects.with_results().filter(year=year).exists():
         return None
     kind = kind_for(year)
     if releases.release_for(kind) is not None:
         return None
-    _KEEP_DISTRIBUTIONS[kind] = set()
+    _BUILDING[kind] = {"keep": True, "no_breakdown": set()}
     try:
-        for _attempt in range(ATTEMPTS):
+        spec = release_spec(kind)
+        for population in spec.populations:
+            tables = tuple(t for t in spec.tables if t.population == population.key)
             try:
-                return releases.publish(kind=kind, actor=actor)
-            except releases.ReleaseRefused as refused:
-                failed = {problem.split("[", 1)[0] for problem in refused.problems}
-                if not failed - _KEEP_DISTRIBUTIONS[kind]:
-                    break
-                _KEEP_DISTRIBUTIONS[kind] |= failed
-        _KEEP_DISTRIBUTIONS[kind] = {"*"}
+                releases.protect(ReleaseSpec(kind, (population,), tables))
+            except releases.ReleaseRefused:
+                _BUILDING[kind]["no_breakdown"].add(population.key)
         return releases.publish(kind=kind, actor=actor)
     finally:
-        _KEEP_DISTRIBUTIONS.pop(kind, None)
+        _BUILDING.pop(kind, None)
 
 
 # --- Reading the stored release -----------------------------------------------------------------
@@ -688,6 +684,8 @@ def _breakdown(stored, question, variables, by):
     """The distribution of each group of `by`: one table per Likert item, one for the rest."""
     tables = []
     first = f"by:{by}:{variables[0].key}"
+    if not all(stored.has(f"by:{by}:{v.key}") for v in variables):
+        return []  # published without this breakdown (build_report)
     groups = [code.split(":", 1)[1] for code in stored.codes(first, "rows")]
     group_labels = stored.labels(first, "rows")[1:]
     if question.type == Question.Type.MULTI:
@@ -746,7 +744,7 @@ def _stats_table(stored, question, by):
         )
 
     rows = [ReportRow("", str(_("All")), cells(stored.stats.get((None, question.key, None))))]
-    if by:
+    if by and stored.has(f"by:{by}:{question.key}"):
         present = set(stored.codes(f"by:{by}:{question.key}", "rows"))
         for code, label in breakdown_categories(by):
             if group_code(by, code) not in present:
