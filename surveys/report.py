@@ -31,6 +31,7 @@ on SQLite, which `make run` uses, one ordered column of values per question).
 edition; the page and the exports read only the stored release through `report_for`.
 """
 
+import dataclasses
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -483,6 +484,9 @@ class ReportCell:
 
     value: int | float | None
     percent: float | None = None
+    # The value and the share as the report's language writes them (set by report_for).
+    text: str = ""
+    percent_text: str = ""
 
     @property
     def suppressed(self):
@@ -894,14 +898,41 @@ def report_for(edition, *, by=None, language=None):
         .values_list("pk", flat=True)
         .first()
     )
-    key = "surveys-report:{}:{}:{}:{}:{}".format(
+    key = "surveys-report-2:{}:{}:{}:{}:{}".format(
         edition.year, language, by or "", rate, ",".join(str(ids[k]) for k in sorted(ids))
     )
     found = cache.get(key)
     if found is None:
         found = _report_for(edition, by=by, language=language)
+        if found is not None:
+            with translation.override(language):
+                _format(found)
         cache.set(key, found, timeout=7 * 24 * 3600)
     return found
+
+
+def _format(result):
+    """Write every number once, in the report's language (formatting thousands of cells
+    on every page view was most of its time)."""
+    from core.numbers import format_number
+
+    def formatted(cell):
+        text = disclosure.SUPPRESSED if cell.value is None else format_number(cell.value)
+        share = "" if cell.percent is None else format_number(round(cell.percent))
+        return ReportCell(cell.value, cell.percent, text, share)
+
+    def table(t):
+        rows = tuple(
+            ReportRow(r.code, r.label, tuple(formatted(c) for c in r.cells)) for r in t.rows
+        )
+        return dataclasses.replace(t, rows=rows)
+
+    for section in result.sections:
+        for question in section.questions:
+            question.tables = [table(t) for t in question.tables]
+            question.breakdown = [table(t) for t in question.breakdown]
+            if question.trend is not None:
+                question.trend = table(question.trend)
 
 
 def _report_for(edition, *, by, language):
