@@ -501,6 +501,8 @@ class ReportRow:
     code: str
     label: str
     cells: tuple[ReportCell, ...]
+    # A total line: shown in the table, not drawn as a bar beside its own parts.
+    is_total: bool = False
 
 
 @dataclass(frozen=True)
@@ -687,7 +689,7 @@ def _distribution(stored, question, variables):
         )
         for code, label, line in zip(codes, labels, grid[:-1], strict=True)
     ]
-    rows.append(ReportRow("", str(_("Total")), (ReportCell(grid[-1][0]),)))
+    rows.append(ReportRow("", str(_("Total")), (ReportCell(grid[-1][0]),), is_total=True))
     return ReportTable(
         key, str(question.text), _("Answer"), (str(_("Count")),), tuple(rows), percent=True
     )
@@ -731,7 +733,9 @@ def _breakdown(stored, question, variables, by):
             ReportRow(code, label, tuple(ReportCell(v) for v in grid[i]))
             for i, (code, label) in enumerate(zip(groups, group_labels, strict=True))
         ]
-        rows.append(ReportRow("", str(_("Total")), tuple(ReportCell(v) for v in grid[-1])))
+        rows.append(
+            ReportRow("", str(_("Total")), tuple(ReportCell(v) for v in grid[-1]), is_total=True)
+        )
         subject = question.text if item is None else f"{question.text}: {item.text}"
         title = _("%(question)s, by %(dimension)s") % {
             "question": subject,
@@ -898,7 +902,7 @@ def report_for(edition, *, by=None, language=None):
         .values_list("pk", flat=True)
         .first()
     )
-    key = "surveys-report-2:{}:{}:{}:{}:{}".format(
+    key = "surveys-report-3:{}:{}:{}:{}:{}".format(
         edition.year, language, by or "", rate, ",".join(str(ids[k]) for k in sorted(ids))
     )
     found = cache.get(key)
@@ -923,7 +927,8 @@ def _format(result):
 
     def table(t):
         rows = tuple(
-            ReportRow(r.code, r.label, tuple(formatted(c) for c in r.cells)) for r in t.rows
+            ReportRow(r.code, r.label, tuple(formatted(c) for c in r.cells), r.is_total)
+            for r in t.rows
         )
         return dataclasses.replace(t, rows=rows)
 
