@@ -53,9 +53,12 @@ def build_report(year, actor_id=None):
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    report.set_build_state(year, report.RUNNING)
     try:
         release = report.build_report(year=year, actor=actor)
     except ReleaseRefused as refused:
         logger.error("Report of %s refused by the auditor: %s", year, refused)
         return None
+    finally:
+        report.set_build_state(year, None)
     return release.label if release else None
