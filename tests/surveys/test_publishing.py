@@ -269,3 +269,38 @@ def test_summary_keeps_a_hidden_share_hidden(client, admin_user):
     for row in union.tables[0].rows:
         object.__setattr__(row.cells[0], "percent", None)
     assert headlines.summary(result).union_share == ":"
+
+
+# --- The response rate of a closed edition -------------------------------------------------------
+
+
+def test_building_the_report_publishes_the_final_response_rate_for_the_method(admin_client_mfa):
+    from django.utils import timezone
+
+    from members import factories as member_factories
+    from surveys import tasks
+    from surveys.models import Participation
+
+    edition = _fixed_edition()
+    # 24 invited in two regions and two employer types, half of each submitted.
+    for i in range(24):
+        user = member_factories.active_member(
+            user_kwargs={"email": f"rate{i}@example.org"},
+            profile={
+                "county_id": "03" if i % 2 else "46",
+                "employer_type": "municipality" if (i // 2) % 2 else "specialist",
+            },
+        )
+        Participation.objects.create(
+            member=user,
+            edition=edition,
+            invited_at=edition.opens_at,
+            submitted_on=timezone.localdate(edition.opens_at) if (i // 4) % 2 else None,
+        )
+    tasks.build_report(2022)
+    result = report.report_for(edition, language="en")
+    assert result.response_rate, "the report has a response-rate table"
+    assert result.response_rate[0]["rows"][-1][3] == 50
+    page = admin_client_mfa.get(reverse("surveys:report-print", args=[2022]), {"lang": "en"})
+    assert "Response rate: 50 % of those invited" in " ".join(page.content.decode().split())
+    assert report.build_state(2022) is None  # done: the page shows the report, no progress
