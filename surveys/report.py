@@ -518,6 +518,9 @@ class ReportTable:
     chart: str = "bar"
     percent: bool = False
     threshold: int | None = None  # for the legend of an export; the setting when None
+    # Columns that sum or count the others (a breakdown's Total, a trend's n): in the table,
+    # not drawn as a series of their own (data-total, static/js/charts.js).
+    total_columns: tuple[int, ...] = ()
 
     def lines(self):
         """Header and body as plain values, for core.disclosure's exports."""
@@ -742,7 +745,14 @@ def _breakdown(stored, question, variables, by):
             "dimension": str(breakdown_label(by)).lower(),
         }
         tables.append(
-            ReportTable(key, title, str(breakdown_label(by)), tuple(columns), tuple(rows))
+            ReportTable(
+                key,
+                title,
+                str(breakdown_label(by)),
+                tuple(columns),
+                tuple(rows),
+                total_columns=(len(columns) - 1,),
+            )
         )
     return tables
 
@@ -857,6 +867,7 @@ def _trend(question, variables, history):
         (str(_("n")), *labels),
         tuple(rows),
         chart="line",
+        total_columns=(0,),
     )
     return table, breaks
 
