@@ -785,7 +785,7 @@ def _stats_table(stored, question, by):
     return ReportTable(
         f"stats:{by or ''}:{question.key}",
         title,
-        str(breakdown_label(by)) if by else "",
+        str(breakdown_label(by)) if by else str(_("Group")),
         tuple(str(c) for c in STAT_COLUMNS),
         tuple(rows),
     )
@@ -932,7 +932,7 @@ def report_for(edition, *, by=None, language=None, pinned=None):
     ids, rate = pinned["reports"], pinned["rate"]
     if edition.year not in ids:
         return None
-    key = "surveys-report-4:{}:{}:{}:{}:{}".format(
+    key = "surveys-report-5:{}:{}:{}:{}:{}".format(
         edition.year, language, by or "", rate, ",".join(f"{y}={ids[y]}" for y in sorted(ids))
     )
     found = cache.get(key)
