@@ -49,7 +49,7 @@ def _mean(question):
     if question is None or len(question.tables) < 2:
         return SUPPRESSED
     cell = question.tables[1].rows[0].cells[1]  # "All", the mean
-    return SUPPRESSED if cell.value is None else format_number(round(cell.value, -3))
+    return SUPPRESSED if cell.value is None else format_number(int(round(cell.value, -3)))
 
 
 def _rate(report):

@@ -78,6 +78,8 @@ def language_of(request):
 
 def context(report, *, language):
     """Everything the print template needs, rendered in `language`."""
+    from . import headlines
+
     with translation.override(language):
         title = _("Peer Support Worker Survey %(year)s") % {"year": report.edition.year}
         return {
@@ -86,6 +88,7 @@ def context(report, *, language):
             "organisation": "Erfaring",
             "printed_on": timezone.localdate(),
             "sections": printed_sections(report),
+            "summary": headlines.summary(report),
             "suppressed": disclosure.SUPPRESSED,
             "language": language,
         }

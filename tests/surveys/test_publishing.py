@@ -250,7 +250,7 @@ def test_anonymous_sees_the_headline_figures_of_the_latest_published_edition(cli
     assert re.search(r"Responses</dt><dd[^>]*>22</dd>", text)
     # Union members in the fixed data set: 10 of 22 = 45 %; mean salary 367,500 -> 368,000.
     assert re.search(r"Union members</dt><dd[^>]*>45 %</dd>", text)
-    assert "368,000" in text
+    assert "NOK 368,000<" in text
     # Anonymous visitors reach nothing else of the results.
     assert client.get(reverse("surveys:results-list")).status_code == 302
     assert client.get(reverse("surveys:results-detail", args=[2022])).status_code == 302
