@@ -304,3 +304,20 @@ def test_building_the_report_publishes_the_final_response_rate_for_the_method(ad
     page = admin_client_mfa.get(reverse("surveys:report-print", args=[2022]), {"lang": "en"})
     assert "Response rate: 50 % of those invited" in " ".join(page.content.decode().split())
     assert report.build_state(2022) is None  # done: the page shows the report, no progress
+
+
+def test_report_page_shows_the_build_state_and_reloads_itself_until_done(admin_client_mfa):
+    _fixed_edition()
+    url = reverse("surveys:report", args=[2022])
+    admin_client_mfa.post(url)  # "Build report": queued for the worker
+    assert report.build_state(2022) == report.QUEUED
+    page = admin_client_mfa.get(url).content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "<script" not in page.split("</main>")[0].split("<main")[1]  # CSP: no inline script
+    report.set_build_state(2022, report.RUNNING)
+    assert "lages nå" in admin_client_mfa.get(url).content.decode()
+    report.set_build_state(2022, None)
+    report.build_report(year=2022)
+    page = admin_client_mfa.get(url).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert reverse("surveys:report-publish", args=[2022]) in page
