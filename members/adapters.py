@@ -4,10 +4,11 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.utils import build_absolute_uri
 from django.conf import settings
 
-from core import outbox
+from core import crypto, outbox
 
 PORTAL_NAME = "Erfaring"
 
@@ -74,3 +75,16 @@ def verify_address_on_password_reset(sender, request, user, **kwargs):
     if not address.verified:
         address.verified = True
         address.save(update_fields=["verified"])
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth stores TOTP secrets and recovery-code seeds as given to `encrypt`; ours are
+    Fernet tokens under MFA_ENCRYPTION_KEYS, so neither a database copy nor the Django admin
+    shows a secret that computes someone's codes. `decrypt` fails loudly (InvalidToken) on a
+    value no key opens, rather than treating it as a plain-text secret someone put there."""
+
+    def encrypt(self, text):
+        return crypto.MFA.encrypt(text)
+
+    def decrypt(self, encrypted_text):
+        return crypto.MFA.decrypt(encrypted_text)
