@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +61,36 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The address as stored, so save() notices a change however it is made.
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        """A changed sign-in address is told to the person at the old and the new address,
+        in the same transaction: whoever changed it (the person, an administrator through
+        the Django admin or a shell), an account cannot be moved to another mailbox, and
+        its password then reset through it, without its owner hearing of it."""
+        stored = getattr(self, "_stored_email", None)
+        update_fields = kwargs.get("update_fields")
+        changed = (
+            stored is not None
+            and self.email is not None
+            and stored.lower() != self.email.lower()
+            and (update_fields is None or "email" in update_fields)
+        )
+        if not changed:
+            super().save(*args, **kwargs)
+            return
+        from .services import notify_email_changed
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            notify_email_changed(user=self, old_email=stored)
+        self._stored_email = self.email
 
 
 # --- Membership -----------------------------------------------------------------------------
