@@ -9,8 +9,6 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from core import links
-
 PORTAL = "https://erfaring.example"
 PASSWORD = "a-long-enough-passphrase"
 NAME = {"first_name": "Nina", "last_name": "Nykommer"}
@@ -49,6 +47,8 @@ def test_account_emails_ignore_a_forged_host_that_allowed_hosts_accepts(
 
 
 def test_absolute_url_joins_site_url_path_and_query(settings):
+    from core import links
+
     settings.SITE_URL = PORTAL
     assert links.absolute_url("casework:queue", query={"overdue": 1}) == (
         f"{PORTAL}/casework/queue/?overdue=1"
