@@ -24,7 +24,7 @@ from core import crypto
 # characters, three bytes each at most, plus about 1.5 kB of other answers).
 PAD_BYTES = 16 * 1024
 
-__all__ = ["InvalidToken", "SealedJSONField", "seal", "unseal"]
+__all__ = ["InvalidToken", "SealedJSONField", "SealedTokenField", "seal", "unseal"]
 
 
 def _fernet():
@@ -61,6 +61,13 @@ class SealedJSONField(models.TextField):
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj))
+
+
+class SealedTokenField(models.TextField):
+    """A token the service sealed itself (a ballot): stored and read as the token, named
+    here so that manage.py rotate_encryption_keys re-seals it under the newest key."""
+
+    key_ring = crypto.BALLOTS
 
 
 @checks.register(checks.Tags.security, deploy=True)
