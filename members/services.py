@@ -393,8 +393,6 @@ def purge_expired_profiles(*, today=None):
 # --- Account ---------------------------------------------------------------------------------
 
 EMAIL_CHANGED_EMAIL = "members/email/email_changed"
-
-
 PASSWORD_CHANGED_EMAIL = "members/email/password_changed"  # noqa: S105 - a template name
 
 
