@@ -4,14 +4,18 @@
 import importlib
 import io
 import json
+import re
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 from encrypted_fields.fields import EncryptedTextField as LegacyEncryptedTextField
 
 from casework.factories import CaseFactory, MessageFactory
@@ -190,3 +194,26 @@ def test_production_requires_the_key_rings_and_checks_them(settings):
 
     settings.FIELD_ENCRYPTION_KEYS = ["not-a-fernet-key"]
     assert [error.id for error in crypto.check_key_rings(None)] == ["core.E010"]
+
+
+def test_make_demo_code_still_signs_in_the_demo_staff(client, db, settings):
+    """The demo's staff share a published secret (make demo-code prints its code); it is
+    stored encrypted like any other, and the printed code signs in."""
+    settings.DEBUG = True
+    advisor = factories.with_demo_totp(factories.advisor_user(email="radgiver@erfaring.example"))
+    stored = json.dumps(Authenticator.objects.get(user=advisor).data)
+    assert factories.DEMO_TOTP_SECRET not in stored
+
+    # Frozen, so the printed code cannot fall into the next 30-second window before use.
+    with time_machine.travel(timezone.now(), tick=False):
+        out = io.StringIO()
+        call_command("demo_totp", stdout=out)
+        code = re.search(r": (\d{6}) ", out.getvalue()).group(1)
+        client.post(
+            reverse("account_login"),
+            {"login": advisor.email, "password": factories.DEFAULT_PASSWORD},
+        )
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(advisor.pk)
