@@ -1,10 +1,13 @@
 """Import of an existing member list (CSV or XLSX): read, preview row by row, commit all or
 nothing. Imported people get allauth's set-your-password email, never a password."""
 
+import codecs
 import csv
-import io
+import itertools
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from xml.parsers import expat
 
 from allauth.account.forms import default_token_generator
 from allauth.account.internal.flows.password_reset import request_password_reset
@@ -23,6 +26,22 @@ from .services import first_period
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
+# Reading stops at these limits, whatever a file declares about itself: memory and time stay
+# bounded by them, not by the file (a 1.7 KB workbook declaring a 1048576 by 16384 sheet once
+# took 2.5 GB). A member list has 14 columns and rows of a few hundred characters.
+MAX_COLUMNS = 100
+MAX_LINE_CHARS = 20_000
+CSV_CHUNK_BYTES = 64 * 1024
+# An XLSX file is a zip of XML parts. Each part's unpacked size is checked before anything is
+# opened: a 10,000-row member list unpacks to about 6 MB, a zip bomb to gigabytes.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_SHEET_BYTES = 25 * 1024 * 1024
+# Shared strings and styles are read whole by openpyxl, so they get a smaller bound.
+MAX_OTHER_PART_BYTES = 10 * 1024 * 1024
+MAX_PARTS = 1000
+# Deflate packs ordinary spreadsheet XML 5 to 30 times; far more means padding.
+MAX_RATIO = 200
+RATIO_CHECKED_ABOVE = 1024 * 1024
 REQUIRED = (
     "email",
     "county",
@@ -51,74 +70,237 @@ def _clean_header(value):
     return str(value or "").strip().lower().replace(" ", "_")
 
 
+def _nul_refused():
+    # PostgreSQL cannot store a NUL in text or JSON; once it reached the database, the error
+    # (and the server log) quoted every row of the file.
+    return ValidationError(
+        _(
+            "The file contains a NUL character (a zero byte), so it is not a clean text file. "
+            "Save it again as “CSV UTF-8” or as an Excel workbook and upload it again."
+        )
+    )
+
+
+def _too_many_rows():
+    return ValidationError(
+        _("The file has more than %(max)s rows; split it up.") % {"max": MAX_ROWS}
+    )
+
+
+def _too_many_columns(number):
+    return ValidationError(
+        _("Row %(row)s has more than %(max)s columns.") % {"row": number, "max": MAX_COLUMNS}
+    )
+
+
 def read_member_file(uploaded):
     """Rows (dicts of str by column) from an uploaded CSV or XLSX.
 
     Raises ValidationError with a reason for a file of the wrong type, size or encoding,
-    or without the needed columns.
+    without the needed columns, or beyond the row, column and unpacked-size limits. The
+    reasons name rows and limits, never a cell's content.
     """
     name = (uploaded.name or "").lower()
     if uploaded.size > MAX_BYTES:
         raise ValidationError(_("The file is larger than 5 MB."))
-    content = uploaded.read()
     if name.endswith(".xlsx"):
-        if not content.startswith(XLSX_MAGIC):
-            raise ValidationError(_("This file is not an Excel workbook (.xlsx)."))
-        lines = _xlsx_lines(content)
-    elif name.endswith(".csv"):
-        if content.startswith(XLSX_MAGIC) or b"\x00" in content[:4096]:
-            raise ValidationError(_("This file is not a CSV text file."))
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(
-                _("The file is not in UTF-8. Save it as “CSV UTF-8” and upload it again.")
-            ) from None
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        lines = list(csv.reader(io.StringIO(text), dialect))
-    else:
-        raise ValidationError(_("Upload a .csv or .xlsx file."))
-    if not lines:
+        return _rows_from(_xlsx_records(uploaded))
+    if name.endswith(".csv"):
+        return _rows_from(_csv_records(uploaded))
+    raise ValidationError(_("Upload a .csv or .xlsx file."))
+
+
+def _rows_from(records):
+    """Dicts by column from the header and the records after it, up to the limits."""
+    records = iter(records)
+    first = next(records, None)
+    if first is None:
         raise ValidationError(_("The file is empty."))
-    header = [_clean_header(v) for v in lines[0]]
+    if len(first) > MAX_COLUMNS:
+        raise _too_many_columns(1)
+    header = [_clean_header(v) for v in first]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ValidationError(
             _("The file lacks these columns: %(columns)s.") % {"columns": ", ".join(missing)}
         )
+    wanted = [(i, column) for i, column in enumerate(header) if column in COLUMNS]
     rows = []
-    for values in lines[1:]:
-        if not any(str(v or "").strip() for v in values):
+    for number, values in enumerate(records, start=2):
+        if number > MAX_ROWS + 1:
+            raise _too_many_rows()
+        if len(values) > MAX_COLUMNS:
+            raise _too_many_columns(number)
+        if any("\x00" in value for value in values):
+            raise _nul_refused()
+        if not any(value.strip() for value in values):
             continue
-        row = {
-            column: str(values[i] if values[i] is not None else "").strip()
-            for i, column in enumerate(header)
-            if column in COLUMNS and i < len(values)
-        }
-        rows.append(row)
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(
-            _("The file has more than %(max)s rows; split it up.") % {"max": MAX_ROWS}
-        )
+        rows.append({column: values[i].strip() for i, column in wanted if i < len(values)})
     return rows
 
 
-def _xlsx_lines(content):
+# --- CSV: decoded and parsed as it is read, never whole ---------------------------------------
+
+
+def _csv_records(uploaded):
+    text = _decoded_chunks(uploaded)
+    first = next((chunk for chunk in text if chunk), "")
+    if first.startswith("PK\x03\x04"):
+        raise ValidationError(_("This file is not a CSV text file."))
+    try:
+        dialect = csv.Sniffer().sniff(first[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.reader(_lines(itertools.chain([first], text)), dialect)
+
+
+def _decoded_chunks(uploaded):
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        for chunk in uploaded.chunks(CSV_CHUNK_BYTES):
+            if b"\x00" in chunk:
+                raise _nul_refused()
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("The file is not in UTF-8. Save it as “CSV UTF-8” and upload it again.")
+        ) from None
+
+
+def _lines(chunks):
+    """Lines (with their endings) from text chunks, refusing one longer than MAX_LINE_CHARS,
+    so one enormous line (a million commas) never becomes a million-field row."""
+    rest = ""
+    for chunk in chunks:
+        parts = (rest + chunk).splitlines(keepends=True)
+        # The last part may continue in the next chunk (even a "\r" before its "\n").
+        rest = parts.pop() if parts else ""
+        for line in parts:
+            yield _bounded(line)
+        _bounded(rest)
+    if rest:
+        yield rest
+
+
+def _bounded(line):
+    if len(line) > MAX_LINE_CHARS:
+        raise ValidationError(
+            _("A line in the file is longer than %(max)s characters.") % {"max": MAX_LINE_CHARS}
+        )
+    return line
+
+
+# --- XLSX: sizes checked before opening, then read row by row within the limits --------------
+
+
+def _xlsx_records(uploaded):
+    uploaded.seek(0)
+    if uploaded.read(4) != XLSX_MAGIC:
+        raise ValidationError(_("This file is not an Excel workbook (.xlsx)."))
+    uploaded.seek(0)
+    try:
+        archive = zipfile.ZipFile(uploaded)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _damaged() from None
+    with archive:
+        _check_unpacked_sizes(archive.infolist())
+        workbook = _open_workbook(uploaded)
+        try:
+            sheet = workbook.worksheets[0]
+            # Where openpyxl found the first sheet (read-only worksheets keep the path).
+            _check_sheet_shape(archive, sheet._worksheet_path)
+            # The declared dimension may claim a million rows: ignore it; read to our limits.
+            sheet.reset_dimensions()
+            for values in sheet.iter_rows(
+                max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True
+            ):
+                yield [_xlsx_text(v) for v in values]
+        finally:
+            workbook.close()
+
+
+def _damaged():
+    return ValidationError(_("The workbook could not be read; is it damaged?"))
+
+
+def _zip_bomb():
+    return ValidationError(
+        _(
+            "The workbook would unpack to far more than a member list needs (over %(max)s MB), "
+            "so it is refused. Save the list alone in a new workbook, or as CSV."
+        )
+        % {"max": MAX_UNPACKED_BYTES // (1024 * 1024)}
+    )
+
+
+def _check_unpacked_sizes(infos):
+    """Refuse a zip bomb from the sizes its directory declares; zipfile's reader stops at the
+    declared size, so a part cannot unpack to more than it claims."""
+    if len(infos) > MAX_PARTS:
+        raise _zip_bomb()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        is_sheet = info.filename.startswith("xl/worksheets/")
+        limit = MAX_SHEET_BYTES if is_sheet else MAX_OTHER_PART_BYTES
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limit or total > MAX_UNPACKED_BYTES:
+            raise _zip_bomb()
+        if info.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_RATIO:
+            raise _zip_bomb()
+
+
+def _open_workbook(uploaded):
     from openpyxl import load_workbook
 
+    uploaded.seek(0)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return load_workbook(uploaded, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise ValidationError(_("The workbook could not be read; is it damaged?")) from None
-    sheet = workbook.worksheets[0]
-    lines = []
-    for values in sheet.iter_rows(values_only=True):
-        lines.append([_xlsx_text(v) for v in values])
-    workbook.close()
-    return lines
+        raise _damaged() from None
+
+
+class _SheetRefused(Exception):
+    def __init__(self, error):
+        self.error = error
+
+
+def _check_sheet_shape(archive, path):
+    """Stream the sheet's XML once (expat, constant memory) before openpyxl reads it: openpyxl
+    builds each row whole, so a row of a million cells would cost gigabytes however few
+    columns we ask for. Refuses a row with more than MAX_COLUMNS cells, a value below row
+    MAX_ROWS + 1 (the rows openpyxl will not read), and any DTD (entity expansion)."""
+    state = {"row": 0, "cells": 0}
+
+    def start(name, attrs):
+        local = name.rpartition(" ")[2]
+        if local == "row":
+            number = attrs.get("r", "")
+            state["row"] = int(number) if number.isdigit() else state["row"] + 1
+            state["cells"] = 0
+        elif local == "c":
+            state["cells"] += 1
+            if state["cells"] > MAX_COLUMNS:
+                raise _SheetRefused(_too_many_columns(state["row"]))
+        elif local in ("v", "is") and state["row"] > MAX_ROWS + 1:
+            raise _SheetRefused(_too_many_rows())
+
+    def doctype(*args):
+        raise _SheetRefused(_damaged())
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with archive.open(path) as stream:
+            while chunk := stream.read(CSV_CHUNK_BYTES):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _SheetRefused as refused:
+        raise refused.error from None
+    except (expat.ExpatError, KeyError, zipfile.BadZipFile, OSError, EOFError):
+        raise _damaged() from None
 
 
 def _xlsx_text(value):
