@@ -1,28 +1,34 @@
-"""Import of an existing member list (CSV or XLSX): read, preview row by row, commit all or
-nothing. Imported people get allauth's set-your-password email, never a password."""
+"""Import of an existing member list (CSV or XLSX): read within fixed limits, preview row by
+row, commit all or nothing. New people get an invitation to choose a password (allauth's
+reset link, through the outbox), never a password. Existing accounts change only where the
+admin ticks their row, and nobody becomes a member without their own consent."""
 
 import codecs
 import csv
 import itertools
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from xml.parsers import expat
 
-from allauth.account.forms import default_token_generator
-from allauth.account.internal.flows.password_reset import request_password_reset
+from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.audit import record_event
 
 from .models import ContractType, EmployerType, Field, ImportBatch, Membership, Profile
-from .services import first_period
+from .services import NEWS_EMAIL, first_period
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -39,6 +45,13 @@ MAX_SHEET_BYTES = 25 * 1024 * 1024
 # Shared strings and styles are read whole by openpyxl, so they get a smaller bound.
 MAX_OTHER_PART_BYTES = 10 * 1024 * 1024
 MAX_PARTS = 1000
+# openpyxl holds these parts whole; at about 160 bytes per shared-string element and 600 per
+# style element, these counts keep each under 60 MB (a 10,000-row list needs ~60,000).
+SHARED_STRINGS = "xl/sharedStrings.xml"
+MAX_SHARED_STRING_ELEMENTS = 300_000
+MAX_PART_ELEMENTS = 50_000
+# An email address is at most 254 characters; no cell of a member list needs more.
+MAX_CELL_CHARS = 1000
 # Deflate packs ordinary spreadsheet XML 5 to 30 times; far more means padding.
 MAX_RATIO = 200
 RATIO_CHECKED_ABOVE = 1024 * 1024
@@ -205,8 +218,11 @@ def _xlsx_records(uploaded):
         raise _damaged() from None
     with archive:
         _check_unpacked_sizes(archive.infolist())
+        _check_parts_read_whole(archive)
         workbook = _open_workbook(uploaded)
         try:
+            if not workbook.worksheets:
+                raise _damaged()
             sheet = workbook.worksheets[0]
             # Where openpyxl found the first sheet (read-only worksheets keep the path).
             _check_sheet_shape(archive, sheet._worksheet_path)
@@ -234,6 +250,15 @@ def _zip_bomb():
     )
 
 
+def _too_complex():
+    return ValidationError(
+        _(
+            "The workbook holds far more formatting or text entries than a member list "
+            "needs, so it is refused. Save the list alone in a new workbook, or as CSV."
+        )
+    )
+
+
 def _check_unpacked_sizes(infos):
     """Refuse a zip bomb from the sizes its directory declares; zipfile's reader stops at the
     declared size, so a part cannot unpack to more than it claims."""
@@ -242,13 +267,95 @@ def _check_unpacked_sizes(infos):
     total = 0
     for info in infos:
         total += info.file_size
-        is_sheet = info.filename.startswith("xl/worksheets/")
-        limit = MAX_SHEET_BYTES if is_sheet else MAX_OTHER_PART_BYTES
+        limit = MAX_SHEET_BYTES if _is_worksheet(info.filename) else MAX_OTHER_PART_BYTES
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limit or total > MAX_UNPACKED_BYTES:
             raise _zip_bomb()
         if info.file_size > RATIO_CHECKED_ABOVE and ratio > MAX_RATIO:
             raise _zip_bomb()
+
+
+def _is_worksheet(name):
+    return name.startswith("xl/worksheets/")
+
+
+def _check_parts_read_whole(archive):
+    """openpyxl parses the shared strings, styles and workbook parts whole, at several hundred
+    bytes per XML element (2 MB of empty styles took 212 MB): count the elements first."""
+    for info in archive.infolist():
+        name = info.filename
+        if _is_worksheet(name) or not name.endswith((".xml", ".rels")):
+            continue  # sheets get their own check; other parts are not read at all
+        limit = MAX_SHARED_STRING_ELEMENTS if name == SHARED_STRINGS else MAX_PART_ELEMENTS
+        count = itertools.count(1)
+
+        def start(name, attrs, count=count, limit=limit):
+            if next(count) > limit:
+                raise _Refused(_too_complex())
+
+        _scan(archive, name, start)
+
+
+class _Refused(Exception):
+    def __init__(self, error):
+        self.error = error
+
+
+def _check_sheet_shape(archive, path):
+    """Stream the sheet's XML once (expat, constant memory) before openpyxl reads it: openpyxl
+    builds each row whole, so a row of a million cells would cost gigabytes however few
+    columns we ask for. Refuses a row with more than MAX_COLUMNS cells, a cell of more than
+    MAX_CELL_CHARS characters, and a value below row MAX_ROWS + 1 (rows never read)."""
+    state = {"row": 0, "cells": 0, "chars": 0}
+
+    def start(name, attrs):
+        local = name.rpartition(" ")[2]
+        if local == "row":
+            number = attrs.get("r", "")
+            state["row"] = int(number) if number.isdigit() else state["row"] + 1
+            state["cells"] = 0
+        elif local == "c":
+            state["cells"] += 1
+            state["chars"] = 0
+            if state["cells"] > MAX_COLUMNS:
+                raise _Refused(_too_many_columns(state["row"]))
+        elif local in ("v", "is") and state["row"] > MAX_ROWS + 1:
+            raise _Refused(_too_many_rows())
+
+    def text(data):
+        state["chars"] += len(data)
+        if state["chars"] > MAX_CELL_CHARS:
+            raise _Refused(
+                ValidationError(
+                    _("Row %(row)s has a cell longer than %(max)s characters.")
+                    % {"row": state["row"], "max": MAX_CELL_CHARS}
+                )
+            )
+
+    _scan(archive, path, start, text)
+
+
+def _scan(archive, path, start, text=None):
+    """Run expat over one part in chunks, with handlers that raise _Refused. A DTD is refused
+    outright: a workbook has none, and entities are how XML expands itself."""
+
+    def doctype(*args):
+        raise _Refused(_damaged())
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = doctype
+    if text is not None:
+        parser.CharacterDataHandler = text
+    try:
+        with archive.open(path) as stream:
+            while chunk := stream.read(CSV_CHUNK_BYTES):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Refused as refused:
+        raise refused.error from None
+    except (expat.ExpatError, KeyError, zipfile.BadZipFile, OSError, EOFError):
+        raise _damaged() from None
 
 
 def _open_workbook(uploaded):
@@ -261,48 +368,6 @@ def _open_workbook(uploaded):
         raise _damaged() from None
 
 
-class _SheetRefused(Exception):
-    def __init__(self, error):
-        self.error = error
-
-
-def _check_sheet_shape(archive, path):
-    """Stream the sheet's XML once (expat, constant memory) before openpyxl reads it: openpyxl
-    builds each row whole, so a row of a million cells would cost gigabytes however few
-    columns we ask for. Refuses a row with more than MAX_COLUMNS cells, a value below row
-    MAX_ROWS + 1 (the rows openpyxl will not read), and any DTD (entity expansion)."""
-    state = {"row": 0, "cells": 0}
-
-    def start(name, attrs):
-        local = name.rpartition(" ")[2]
-        if local == "row":
-            number = attrs.get("r", "")
-            state["row"] = int(number) if number.isdigit() else state["row"] + 1
-            state["cells"] = 0
-        elif local == "c":
-            state["cells"] += 1
-            if state["cells"] > MAX_COLUMNS:
-                raise _SheetRefused(_too_many_columns(state["row"]))
-        elif local in ("v", "is") and state["row"] > MAX_ROWS + 1:
-            raise _SheetRefused(_too_many_rows())
-
-    def doctype(*args):
-        raise _SheetRefused(_damaged())
-
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = doctype
-    try:
-        with archive.open(path) as stream:
-            while chunk := stream.read(CSV_CHUNK_BYTES):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
-    except _SheetRefused as refused:
-        raise refused.error from None
-    except (expat.ExpatError, KeyError, zipfile.BadZipFile, OSError, EOFError):
-        raise _damaged() from None
-
-
 def _xlsx_text(value):
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -310,16 +375,49 @@ def _xlsx_text(value):
 
 
 @dataclass
+class Change:
+    """One profile field an import would change on an existing member's record."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
 class RowResult:
     number: int  # as in the spreadsheet: the header is row 1
     email: str
-    action: str  # "create", "update" or "reject"
+    # "create": a new account; "update": an existing member's record, only if confirmed;
+    # "invite": an account without a running membership, invited to apply (nothing of the row
+    # is stored without their consent), only if confirmed; "skip" and "reject".
+    action: str
     errors: list = field(default_factory=list)
     data: dict = field(default_factory=dict)
+    changes: list = field(default_factory=list)
+    note: str = ""
 
     @property
     def action_label(self):
-        return {"create": _("Create"), "update": _("Update"), "reject": _("Reject")}[self.action]
+        return {
+            "create": _("Create"),
+            "update": _("Update if confirmed"),
+            "invite": _("Invite to apply if confirmed"),
+            "skip": _("Skip"),
+            "reject": _("Reject"),
+        }[self.action]
+
+    @property
+    def needs_confirmation(self):
+        return self.action in CONFIRMED_ACTIONS
+
+    @property
+    def confirmation(self):
+        """The value of this row's checkbox: action and row, so a tick given to an update is
+        never taken for another action if the account changed since the preview."""
+        return f"{self.action}:{self.number}"
+
+
+CONFIRMED_ACTIONS = ("update", "invite")
 
 
 def _yes_no(value, errors, label):
@@ -393,17 +491,82 @@ def _check_row(number, row, existing_users, seen, municipalities):
     this_year = timezone.localdate().year
     if data["year_joined"] is not None and not 1900 < data["year_joined"] <= this_year:
         errors.append(_("year_joined cannot be in the future."))
+    profile = None
     if not errors:
         profile = Profile(**data_for_profile(data))
+        # Validating a row costs no query, so the preview's query count does not grow with
+        # the file: the municipality was checked against the list above, and the check
+        # constraints (one query each) repeat the fields' validators; commit runs them all.
+        profile.municipality, profile.county = municipality, municipality.county
         try:
-            profile.full_clean(exclude=["user"])
+            profile.full_clean(
+                exclude=["user", "county", "municipality"], validate_constraints=False
+            )
         except ValidationError as exc:
             errors.extend(message for messages in exc.message_dict.values() for message in messages)
     data["first_name"] = row.get("first_name", "")[:150]
     data["last_name"] = row.get("last_name", "")[:150]
     data["email"] = email
-    action = "reject" if errors else ("update" if email in existing_users else "create")
-    return RowResult(number, email, action, errors, data)
+    if errors:
+        return RowResult(number, email, "reject", errors, data)
+    user = existing_users.get(email)
+    if user is None:
+        return RowResult(number, email, "create", data=data)
+    return _existing_account_row(number, email, data, user, profile)
+
+
+def _existing_account_row(number, email, data, user, new_profile):
+    """What the row may do to an account that exists: never anything without the admin's
+    tick, and never a membership without the person's own consent."""
+    membership = getattr(user, "membership", None)
+    if membership is not None and membership.status == Membership.Status.PENDING:
+        note = _("Has an application waiting for a decision; decide it first.")
+        return RowResult(number, email, "skip", data=data, note=note)
+    if membership is None or not membership.is_current:
+        note = _(
+            "Has an account but no running membership: can be invited to apply, giving "
+            "their own consent. Nothing from this row is stored."
+        )
+        return RowResult(number, email, "invite", data=data, note=note)
+    changes = _changes(user, getattr(user, "profile", None), new_profile, data)
+    if not changes:
+        return RowResult(number, email, "skip", data=data, note=_("Nothing to change."))
+    return RowResult(number, email, "update", data=data, changes=changes)
+
+
+def _display(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+def _updates_for(data):
+    """The profile fields the row gives a value for: an empty optional cell leaves the
+    member's own answer alone."""
+    return {key: value for key, value in data_for_profile(data).items() if value is not None}
+
+
+def _changes(user, profile, new_profile, data):
+    changes = []
+    for name in ("first_name", "last_name"):
+        if data[name] and data[name] != getattr(user, name):
+            label = user._meta.get_field(name).verbose_name
+            changes.append(Change(str(label), _display(getattr(user, name)), data[name]))
+    for key in _updates_for(data):
+        model_field = Profile._meta.get_field(key.removesuffix("_id"))
+        old = _field_display(profile, model_field) if profile is not None else "—"
+        new = _field_display(new_profile, model_field)
+        if profile is None or getattr(profile, key) != getattr(new_profile, key):
+            changes.append(Change(str(model_field.verbose_name), old, new))
+    return changes
+
+
+def _field_display(profile, model_field):
+    if model_field.choices:
+        return str(getattr(profile, f"get_{model_field.name}_display")())
+    return _display(getattr(profile, model_field.name))
 
 
 def data_for_profile(data):
@@ -428,14 +591,17 @@ def preview_import(rows):
     """What committing these rows would do, row by row. Changes nothing."""
     from .models import Municipality
 
-    municipalities = {m.code: m for m in Municipality.objects.all()}
-    emails = [row.get("email", "").strip().lower() for row in rows]
-    existing = set(
-        get_user_model()
-        .objects.filter(email__in=[e for e in emails if e])
-        .values_list("email", flat=True)
-    )
-    existing = {email.lower() for email in existing}
+    municipalities = {m.code: m for m in Municipality.objects.select_related("county")}
+    emails = {row.get("email", "").strip().lower() for row in rows} - {""}
+    # Matched without regard to case, as the database's unique constraint does: an account
+    # stored as "Ola@..." is the same person as "ola@..." in the file.
+    existing = {
+        user.email.lower(): user
+        for user in get_user_model()
+        .objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .select_related("membership", "profile__county", "profile__municipality")
+    }
     seen = {}
     return [
         _check_row(number, row, existing, seen, municipalities)
@@ -450,10 +616,26 @@ def create_import_batch(*, actor, rows):
     return batch
 
 
+INVITATION_EMAIL = "members/email/import_invitation"
+
+
+@dataclass(frozen=True)
+class Committed:
+    batch: ImportBatch
+    created: int
+    updated: int
+    invited: int
+
+
 @transaction.atomic
-def commit_import(*, batch, actor, request):
-    """Apply every row or none: any rejected row (also one that became invalid since the
-    preview) raises ValidationError and rolls everything back."""
+def commit_import(*, batch, actor, confirmed=()):
+    """Apply the file: create the new people, and change an existing account only where the
+    admin ticked its row in the preview (`confirmed` holds RowResult.confirmation values).
+
+    All or nothing: any rejected row (also one that became invalid since the preview) raises
+    ValidationError and rolls everything back. Every change to a person is audited with them
+    as its subject.
+    """
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.committed_at is not None:
         raise ValidationError(_("This import has already been committed."))
@@ -464,53 +646,113 @@ def commit_import(*, batch, actor, request):
             _("Row %(row)s: %(errors)s")
             % {"row": rejected[0].number, "errors": " ".join(map(str, rejected[0].errors))}
         )
-    User = get_user_model()
-    today = timezone.localdate()
-    created = updated = 0
+    confirmed = set(confirmed)
+    created = updated = invited = 0
     for result in results:
-        data = result.data
-        user = User.objects.filter(email__iexact=data["email"]).first()
-        if user is None:
-            user = User(
-                email=data["email"], first_name=data["first_name"], last_name=data["last_name"]
-            )
-            user.set_unusable_password()
-            user.save()
-            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
-            invite = True
+        if result.action == "create":
+            _create_member(result.data, actor=actor)
             created += 1
-        else:
-            for name in ("first_name", "last_name"):
-                if data[name]:
-                    setattr(user, name, data[name])
-            user.save(update_fields=["first_name", "last_name"])
-            invite = False
+        elif result.confirmation not in confirmed:
+            continue
+        elif result.action == "update":
+            _update_member(result.data, actor=actor)
             updated += 1
-        profile = Profile.objects.filter(user=user).first() or Profile(user=user)
-        for key, value in data_for_profile(data).items():
-            setattr(profile, key, value)
-        profile.full_clean()
-        profile.save()
-        if not Membership.objects.filter(user=user).exists():
-            start, end = first_period(today)
-            joined = date(data["year_joined"], 1, 1) if data["year_joined"] else today
-            Membership.objects.create(
-                user=user,
-                status=Membership.Status.ACTIVE,
-                applied_at=timezone.now(),
-                decided_at=timezone.now(),
-                decided_by=actor,
-                member_since=min(joined, start),
-                period_start=start,
-                period_end=end,
-            )
-        if invite:
-            # allauth's own password-reset email (through our adapter, so the outbox): the
-            # link lets them choose a password and proves the address is theirs.
-            request_password_reset(request, user.email, [user], default_token_generator)
+        elif result.action == "invite":
+            _invite_to_apply(result.data, actor=actor)
+            invited += 1
     batch.committed_at = timezone.now()
     batch.created_count, batch.updated_count = created, updated
     batch.rows = []
     batch.save()
     record_event(actor=actor, action="members.import.committed", target=batch)
-    return batch
+    return Committed(batch=batch, created=created, updated=updated, invited=invited)
+
+
+def _create_member(data, *, actor):
+    """A new account with the imported profile and a membership that gives no access until
+    the person has chosen a password and given their consent (members.services.needs_consent)."""
+    user = get_user_model()(
+        email=data["email"], first_name=data["first_name"], last_name=data["last_name"]
+    )
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    profile = Profile(user=user, **data_for_profile(data))
+    profile.full_clean()
+    profile.save()
+    today = timezone.localdate()
+    start, end = first_period(today)
+    joined = date(data["year_joined"], 1, 1) if data["year_joined"] else today
+    membership = Membership.objects.create(
+        user=user,
+        status=Membership.Status.ACTIVE,
+        applied_at=timezone.now(),
+        decided_at=timezone.now(),
+        decided_by=actor,
+        member_since=min(joined, start),
+        period_start=start,
+        period_end=end,
+    )
+    record_event(actor=actor, action="members.import.created", target=membership, subject=user)
+    _queue_invitation(user)
+
+
+def _queue_invitation(user):
+    """The invitation to choose a password: allauth's own password-reset link (so choosing a
+    password also proves the address; see members.adapters), built from its public settings
+    and sent through the outbox, without a request."""
+    token = account_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": token},
+    )
+    outbox.enqueue_email(
+        to=user.email,
+        template_prefix=INVITATION_EMAIL,
+        context={"link": f"{settings.SITE_URL}{path}", "days": _link_days()},
+    )
+
+
+def _link_days():
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60))
+
+
+def _update_member(data, *, actor):
+    user = get_user_model().objects.select_for_update().get(email__iexact=data["email"])
+    names = [name for name in ("first_name", "last_name") if data[name]]
+    for name in names:
+        setattr(user, name, data[name])
+    if names:
+        user.save(update_fields=names)
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    for key, value in _updates_for(data).items():
+        setattr(profile, key, value)
+    profile.full_clean()
+    profile.save()
+    record_event(actor=actor, action="members.import.updated", target=profile, subject=user)
+
+
+def _invite_to_apply(data, *, actor):
+    """Someone with an account but no running membership: they are told there is news and,
+    signed in, land on the application, where they give (or do not give) their consent."""
+    user = get_user_model().objects.get(email__iexact=data["email"])
+    outbox.enqueue_email(to=user.email, template_prefix=NEWS_EMAIL, context={"user": user})
+    record_event(actor=actor, action="members.import.invited", target=user, subject=user)
+
+
+# Uncommitted previews hold a whole member list; they are kept no longer than this.
+PREVIEW_RETENTION = timedelta(hours=24)
+
+
+@transaction.atomic
+def purge_stale_previews(*, now=None):
+    """Delete the previews never committed that are older than PREVIEW_RETENTION, with the
+    rows they hold. Idempotent. Returns the number deleted."""
+    cutoff = (now or timezone.now()) - PREVIEW_RETENTION
+    stale = ImportBatch.objects.filter(committed_at__isnull=True, created_at__lt=cutoff)
+    purged = 0
+    for batch in stale.select_for_update():
+        record_event(actor=None, action="members.import.purged", target=batch)
+        batch.delete()
+        purged += 1
+    return purged

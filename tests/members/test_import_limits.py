@@ -1,8 +1,10 @@
 """Hostile and oversized member lists: each is parsed in a child process under an address-space
 limit, measuring its peak memory and the time to an answer. The files are built here."""
 
+import base64
 import io
 import json
+import random
 import subprocess
 import sys
 import zipfile
@@ -99,14 +101,16 @@ def _write_xlsx(path, parts, sheet_writer=None):
 
 
 def padded_dimension_xlsx(tmp_path):
-    """A small workbook whose sheet declares the largest possible size (A1:XFD1048576)."""
+    """A 2 KB workbook with one member that declares the largest possible sheet
+    (A1:XFD1048576) and has an empty, formatted cell in its last row and column: every row
+    in between is "missing", and a reader that fills them in builds 17 billion cells."""
     parts = _workbook_parts(GOOD_ROWS[0].split(","))
     sheet = parts["xl/worksheets/sheet1.xml"]
     start = sheet.index(b"<dimension ")
     end = sheet.index(b"/>", start) + 2
-    parts["xl/worksheets/sheet1.xml"] = (
-        sheet[:start] + b'<dimension ref="A1:XFD1048576"/>' + sheet[end:]
-    )
+    sheet = sheet[:start] + b'<dimension ref="A1:XFD1048576"/>' + sheet[end:]
+    far_cell = b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>'
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"</sheetData>", far_cell)
     return _write_xlsx(tmp_path / "padded.xlsx", parts)
 
 
@@ -140,6 +144,53 @@ def wide_xlsx(tmp_path):
         stream.write(f'<row r="2">{cells}</row></sheetData>'.encode() + after)
 
     return _write_xlsx(tmp_path / "wide.xlsx", parts, write)
+
+
+def styles_bomb_xlsx(tmp_path):
+    """4 MB of cell styles (200,000 <xf/>) in a 0.5 MB workbook."""
+    parts = _workbook_parts(GOOD_ROWS[0].split(","))
+    styles = parts["xl/styles.xml"]
+    start, end = styles.index(b"<cellXfs"), styles.index(b"</cellXfs>")
+    formats = b"".join(b'<xf numFmtId="%d"/>' % i for i in range(200_000))
+    parts["xl/styles.xml"] = styles[:start] + b'<cellXfs count="200000">' + formats + styles[end:]
+    return _write_xlsx(tmp_path / "styles.xlsx", parts)
+
+
+def shared_strings_xlsx(tmp_path):
+    """A 1.1 MB workbook whose shared-string table holds 400,000 numbers (7.6 MB)."""
+    parts = _workbook_parts(GOOD_ROWS[0].split(","))
+    table = b"".join(b"<si><t>%d</t></si>" % i for i in range(400_000))
+    parts["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + table
+        + b"</sst>"
+    )
+    # openpyxl writes its strings inline, so the table is registered by hand.
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+    )
+    return _write_xlsx(tmp_path / "strings.xlsx", parts)
+
+
+def long_cell_xlsx(tmp_path):
+    """A member whose first name is 4 MB of text that does not pack (so no zip bomb)."""
+    parts = _workbook_parts()
+
+    def write(stream, sheet):
+        before, after = sheet.split(b"</sheetData>")
+        stream.write(before)
+        stream.write(b'<row r="2"><c r="B2" t="inlineStr"><is><t>')
+        stream.write(base64.b64encode(random.Random(12).randbytes(3 * MB)))
+        stream.write(b"</t></is></c></row></sheetData>" + after)
+
+    return _write_xlsx(tmp_path / "long.xlsx", parts, write)
 
 
 def large_xlsx(tmp_path):
@@ -183,6 +234,9 @@ def large_csv(tmp_path):
         (padded_dimension_xlsx, {"rows": 1}),
         (zip_bomb_xlsx, {"refused": "would unpack to far more than a member list needs"}),
         (wide_xlsx, {"refused": "Row 2 has more than 100 columns."}),
+        (styles_bomb_xlsx, {"refused": "holds far more formatting or text entries"}),
+        (shared_strings_xlsx, {"refused": "holds far more formatting or text entries"}),
+        (long_cell_xlsx, {"refused": "Row 2 has a cell longer than 1000 characters."}),
         (huge_csv, {"refused": "The file has more than 10000 rows; split it up."}),
         (wide_csv, {"refused": "A line in the file is longer than 20000 characters."}),
     ],
