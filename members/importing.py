@@ -119,7 +119,16 @@ def read_member_file(uploaded):
     if name.endswith(".xlsx"):
         return _rows_from(_xlsx_records(uploaded))
     if name.endswith(".csv"):
-        return _rows_from(_csv_records(uploaded))
+        try:
+            return _rows_from(_csv_records(uploaded))
+        except csv.Error:
+            # The csv module's own message quotes nothing, but is no help to an admin either.
+            raise ValidationError(
+                _(
+                    "The file could not be read as CSV: a quoted value may lack its closing "
+                    "quote, or be longer than a member list needs."
+                )
+            ) from None
     raise ValidationError(_("Upload a .csv or .xlsx file."))
 
 

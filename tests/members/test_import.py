@@ -256,6 +256,11 @@ def test_xlsx_file_is_read(admin_client_mfa, db):
         (SimpleUploadedFile("members.xlsx", b"email,county\n"), b"not an Excel workbook"),
         (SimpleUploadedFile("members.xlsx", b"PK\x03\x04garbage"), b"could not be read"),
         (SimpleUploadedFile("members.csv", b"email,county\nx@example.org,46\n"), b"lacks"),
+        (
+            # An unclosed quote runs to the end of the file: 200,000 characters in one value.
+            csv_file('"x@example.org' + "\nmer tekst i samme verdi" * 9000),
+            b"could not be read as CSV",
+        ),
     ],
 )
 def test_wrong_type_or_encoding_is_refused_with_a_reason(admin_client_mfa, file, message):
