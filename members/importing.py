@@ -167,8 +167,6 @@ def _rows_from(records):
 def _csv_records(uploaded):
     text = _decoded_chunks(uploaded)
     first = next((chunk for chunk in text if chunk), "")
-    if first.startswith("PK\x03\x04"):
-        raise ValidationError(_("This file is not a CSV text file."))
     try:
         dialect = csv.Sniffer().sniff(first[:4096], delimiters=",;\t")
     except csv.Error:
@@ -179,7 +177,9 @@ def _csv_records(uploaded):
 def _decoded_chunks(uploaded):
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
-        for chunk in uploaded.chunks(CSV_CHUNK_BYTES):
+        for index, chunk in enumerate(uploaded.chunks(CSV_CHUNK_BYTES)):
+            if index == 0 and chunk.startswith(XLSX_MAGIC):
+                raise ValidationError(_("This file is not a CSV text file."))
             if b"\x00" in chunk:
                 raise _nul_refused()
             yield decoder.decode(chunk)
@@ -191,15 +191,16 @@ def _decoded_chunks(uploaded):
 
 
 def _lines(chunks):
-    """Lines (with their endings) from text chunks, refusing one longer than MAX_LINE_CHARS,
-    so one enormous line (a million commas) never becomes a million-field row."""
+    """Lines (each with its "\n") from text chunks, refusing one longer than MAX_LINE_CHARS,
+    so one enormous line (a million commas) never becomes a million-field row. Split at
+    "\n" only, as a text file is: str.splitlines would also end a record at a form feed or
+    U+2028 inside a value."""
     rest = ""
     for chunk in chunks:
-        parts = (rest + chunk).splitlines(keepends=True)
-        # The last part may continue in the next chunk (even a "\r" before its "\n").
-        rest = parts.pop() if parts else ""
-        for line in parts:
-            yield _bounded(line)
+        pieces = (rest + chunk).split("\n")
+        rest = pieces.pop()  # may continue in the next chunk
+        for piece in pieces:
+            yield _bounded(piece + "\n")
         _bounded(rest)
     if rest:
         yield rest

@@ -222,6 +222,23 @@ def test_preview_query_count_does_not_grow_with_the_rows(
         assert len(admin_client_mfa.get(large).context["results"]) == 18
 
 
+def test_a_csv_read_in_chunks_keeps_every_row_and_character(db):
+    from members import importing
+
+    # Windows line ends, letters of two bytes and a line separator inside a value, over
+    # several of the reader's 64 KB chunks.
+    rows = [
+        f"p{i}@example.org,Åse\u2028Øydis,Bø,46,4601,nav,both,50,permanent,,,,2020,"
+        for i in range(3000)
+    ]
+    content = "\r\n".join([HEADER, *rows]).encode()
+    assert len(content) > 3 * importing.CSV_CHUNK_BYTES
+    read = importing.read_member_file(SimpleUploadedFile("members.csv", content))
+    assert len(read) == 3000
+    assert {row["first_name"] for row in read} == {"Åse\u2028Øydis"}
+    assert read[-1]["email"] == "p2999@example.org"
+
+
 def test_duplicate_email_in_the_file_is_rejected(admin_user):
     from members import importing
 
@@ -254,6 +271,7 @@ def test_xlsx_file_is_read(admin_client_mfa, db):
             b"not in UTF-8",
         ),
         (SimpleUploadedFile("members.xlsx", b"email,county\n"), b"not an Excel workbook"),
+        (SimpleUploadedFile("members.csv", b"PK\x03\x04\x14\x00\x00"), b"not a CSV text file"),
         (SimpleUploadedFile("members.xlsx", b"PK\x03\x04garbage"), b"could not be read"),
         (SimpleUploadedFile("members.csv", b"email,county\nx@example.org,46\n"), b"lacks"),
         (
