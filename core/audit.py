@@ -1,5 +1,7 @@
 import logging
 
+from django.db import connection
+
 from .models import AuditEvent
 
 security_log = logging.getLogger("erfaring.security")
@@ -18,6 +20,39 @@ def record_event(*, actor, action, target=None, object_type="", object_id="", su
         object_id=str(object_id),
         subject=subject,
     )
+
+
+def unlink_deleted_user(user_id):
+    """The erasure path: after the account `user_id` was deleted (in this transaction), the
+    audit rows it acted in or was the subject of keep action and time but no longer point
+    at it. On PostgreSQL only this database function may null who-did-it, and it refuses
+    while the account exists (core/migrations/0005)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT core_auditevent_unlink_deleted_user(%s)", [user_id])
+            return cursor.fetchone()[0]
+    rows = AuditEvent._base_manager
+    return rows.filter(actor_id=user_id).update(actor=None) + rows.filter(
+        subject_id=user_id
+    ).update(subject=None)
+
+
+def forget_subject(*, target, user_id):
+    """Retention: the audit rows of `target` that were about `user_id` keep action, time and
+    the staff who acted, but no longer name the person (nor their own actions)."""
+    object_type, object_id = target._meta.label_lower, str(target.pk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT core_auditevent_forget_subject(%s, %s, %s)",
+                [object_type, object_id, user_id],
+            )
+            return cursor.fetchone()[0]
+    rows = AuditEvent._base_manager.filter(
+        object_type=object_type, object_id=object_id, subject_id=user_id
+    )
+    own = rows.filter(actor_id=user_id).update(actor=None, subject=None)
+    return own + rows.update(subject=None)
 
 
 def log_denied(request, *, object_type, object_id):
