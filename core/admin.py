@@ -1,0 +1,17 @@
+"""What the Django admin does not show.
+
+A superuser is not a way round the portal's rules. allauth registers its models in the
+admin, where a superuser could read a TOTP secret (Authenticator), take over an account by
+changing its email address and then resetting the password (EmailAddress), or read the key
+of someone's session (UserSession). Each of these has its own audited path: the person's
+own account pages (reauthenticated), or the erasure and retention jobs.
+"""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib import admin
+
+for model in (Authenticator, EmailAddress, UserSession):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
