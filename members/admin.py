@@ -25,11 +25,19 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "status", "period_end", "member_since", "applied_at"]
     list_filter = ["status"]
     list_select_related = ["user"]
-    raw_id_fields = ["user"]
-    # Decisions go through the portal's pages (with email and audit), not this form.
-    readonly_fields = ["applied_at", "decided_at", "decided_by", "ended_at", "updated_at"]
     search_fields = ["user__email", "user__last_name"]
     date_hierarchy = "applied_at"
+
+    # Read-only: membership decides who reaches member data, so approving, ending or
+    # extending one goes through the portal's pages, which email the person and audit it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Consent)

@@ -47,3 +47,17 @@ def test_django_admin_index_lists_none_of_them(superuser_client):
 
     for name in ["authenticator", "emailaddress", "usersession", "profile", "importbatch"]:
         assert f'/{name}/"' not in page
+
+
+def test_django_admin_cannot_change_a_membership_or_role_groups(superuser_client):
+    membership = factories.active_member().membership
+    change_url = reverse("admin:members_membership_change", args=[membership.pk])
+
+    superuser_client.post(change_url, {"status": "cancelled"})
+
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert superuser_client.get(reverse("admin:members_membership_add")).status_code == 403
+    delete_url = reverse("admin:members_membership_delete", args=[membership.pk])
+    assert superuser_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert superuser_client.get("/admin/auth/group/").status_code == 404
