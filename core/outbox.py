@@ -16,9 +16,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from . import links
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -73,30 +75,43 @@ def _enqueue(*, kind, payload, dedupe_key=None):
     return message
 
 
-def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None):
+def about(target):
+    """The tag naming the object an email is about ("app.model:pk"): kept on the row after
+    sending, so the object's retention can find the emails and forget their addresses."""
+    return f"{target._meta.label_lower}:{target.pk}"
+
+
+def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None, about=None):
     """Queue an email rendered now, in the active language, from
     `<template_prefix>_subject.txt`, `_message.txt` and (optional) `_message.html`.
 
     Returns the outbox row, or None when `dedupe_key` shows it was queued before.
     Emails carry no case or survey content: only that there is news, and a link.
     """
-    context = {"site_url": settings.SITE_URL, **(context or {})}
+    context = {"site_url": links.absolute_url("core:home"), **(context or {})}
     subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
     body = render_to_string(f"{template_prefix}_message.txt", context)
+    # The HTML part is optional: only its absence is expected. An error inside one that
+    # exists (a broken tag, a failing lookup) propagates, as it would for the text part.
     try:
-        html = render_to_string(f"{template_prefix}_message.html", context)
-    except Exception:  # noqa: BLE001 - the HTML part is optional
+        html_template = get_template(f"{template_prefix}_message.html")
+    except TemplateDoesNotExist:
         html = ""
+    else:
+        html = html_template.render(context)
     return enqueue_rendered_email(
         to=[to] if isinstance(to, str) else list(to),
         subject=subject,
         body=body,
         html=html,
         dedupe_key=dedupe_key,
+        about=about,
     )
 
 
-def enqueue_rendered_email(*, to, subject, body, html="", from_email=None, dedupe_key=None):
+def enqueue_rendered_email(
+    *, to, subject, body, html="", from_email=None, dedupe_key=None, about=None
+):
     payload = {
         "to": list(to),
         "from": from_email or settings.DEFAULT_FROM_EMAIL,
@@ -104,6 +119,8 @@ def enqueue_rendered_email(*, to, subject, body, html="", from_email=None, dedup
         "body": body,
         "html": html,
     }
+    if about:
+        payload["about"] = about
     return _enqueue(kind=OutboxMessage.Kind.EMAIL, payload=payload, dedupe_key=dedupe_key)
 
 
@@ -135,8 +152,27 @@ def _send_email(message):
     if payload.get("html"):
         email.attach_alternative(payload["html"], "text/html")
     email.send()
-    # Keep who and what kind, drop the text: it may hold a sign-in or verification link.
-    message.payload = {"to": payload["to"], "subject": payload["subject"]}
+    message.payload = _without_text(payload)
+
+
+def _without_text(payload):
+    """Who and what kind (and what about, for retention), not the text: it may hold a
+    password reset, sign-in or verification link, which must not outlive its delivery."""
+    kept = ("to", "subject", "about")
+    return {key: payload[key] for key in kept if key in payload}
+
+
+def forget_recipients(*, about):
+    """Retention: the emails about one object (see `about`) keep their subject and times
+    but no longer the addresses they went to; one not yet sent is dropped."""
+    messages = OutboxMessage.objects.select_for_update().filter(payload__about=about)
+    messages.filter(status=OutboxMessage.Status.PENDING).delete()
+    forgotten = 0
+    for message in messages:
+        message.payload = {"to": [], "subject": message.payload.get("subject", ""), "about": about}
+        message.save(update_fields=["payload"])
+        forgotten += 1
+    return forgotten
 
 
 HANDLERS = {OutboxMessage.Kind.EMAIL: _send_email}
@@ -168,6 +204,8 @@ def deliver_message(message_id):
             message.last_error = type(exc).__name__
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.FAILED
+                # Never sent now, so the text (and any link in it) has no more use.
+                message.payload = _without_text(message.payload)
                 alerts.error(
                     "Outbox message %s failed after %s attempts (%s).",
                     message.pk,
