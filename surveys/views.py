@@ -696,6 +696,7 @@ def report_unpublish(request, year):
 # --- Members: published results ----------------------------------------------------------------
 
 
+@never_cache
 @require_http_methods(["GET"])
 def results_list(request):
     if not access.can_read_results(request.user):
@@ -707,6 +708,7 @@ def results_list(request):
     )
 
 
+@never_cache
 @require_http_methods(["GET"])
 def results_detail(request, year):
     publication = access.get_publication_for(request.user, year)

@@ -1,3 +1,6 @@
+# The public summary of the latest published results: no login (issue 11).
+PUBLIC = {"surveys:results-summary"}
+
 SAMPLE_KWARGS = {
     "surveys:edition-list": {},
     "surveys:start": {"year": 2026},
