@@ -17,10 +17,6 @@ from members.roles import has_authenticator, requires_mfa
 SESSION_STARTED_KEY = "erfaring_auth_started_at"
 SESSION_SEEN_KEY = "erfaring_seen_at"
 SESSION_CLIENT_KEY = "erfaring_client"
-# How often an active session's row and its user-session row are rewritten: at most once a
-# minute, not on every request. The idle timeout then counts from the last rewrite, so a
-# session ends between 29 and 30 minutes after the last request: never later.
-SESSION_TOUCH_SECONDS = 60
 
 
 class PreferredLanguageMiddleware:
@@ -87,7 +83,8 @@ class SessionActivityMiddleware:
             now = time.time()
             client = _client_fingerprint(request)
             seen = session.get(SESSION_SEEN_KEY, 0)
-            if now - seen >= SESSION_TOUCH_SECONDS or session.get(SESSION_CLIENT_KEY) != client:
+            stale = now - seen >= settings.SESSION_TOUCH_SECONDS
+            if stale or session.get(SESSION_CLIENT_KEY) != client:
                 _record_activity(request, session)
                 # Changing the session saves it at the end of the request, with a new expiry.
                 session[SESSION_SEEN_KEY] = now

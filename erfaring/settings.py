@@ -138,6 +138,10 @@ CACHES = {
 # absolute lifetime of 12 hours is enforced by core.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
+# How often an active session's row and its user-session row are rewritten: at most once a
+# minute. The idle timeout counts from the last rewrite, so a session ends between 29 and 30
+# minutes after the last request: never later.
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # Flash messages ("signed in as <email>") stay server-side: the default cookie storage would

@@ -24,7 +24,7 @@ FLOOR_QUERIES = 3
 TOUCH_QUERIES = FLOOR_QUERIES + 2
 
 # core.bench serves the floor (the layout and nothing else) beside the project URLs.
-pytestmark = pytest.mark.urls("core.bench")
+pytestmark = [pytest.mark.urls("core.bench"), pytest.mark.session_clock]
 
 
 def _login(email, agent="Browser/1"):
