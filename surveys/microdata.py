@@ -3,7 +3,7 @@
 One row per mixed response, read only through `selectors.result_responses` (so only a
 closed, mixed edition has any), with:
 
-- the six generalised strata as stored at mixing (every combination shared by at least k
+- the seven generalised strata as stored at mixing (every combination shared by at least k
   responses, docs/anonymity.md); the questions taken from the profile are left out, because
   their raw answers would undo that generalisation;
 - one column per question, per Likert item, and per code of a multiple-choice question (0/1);
@@ -54,6 +54,7 @@ STRATUM_LABELS = {
     "contract_type": gettext_lazy("Contract type"),
     "union_member": gettext_lazy("Union member"),
     "user_representative": gettext_lazy("User representative"),
+    "training_completed": gettext_lazy("Training programme"),
 }
 TOP_PERCENTILE = 95
 CHUNK = 500
