@@ -45,7 +45,15 @@ MISSING = {
 }
 GENERALISED = {GENERALISED_CODE: gettext_lazy("not broken down (group too small)")}
 # The strata in the order of the file: the ones the issue names, then any other.
-STRATA = ("region", "employer_type", "field", "contract_type", "union_member")
+STRATA = (
+    "region",
+    "employer_type",
+    "field",
+    "contract_type",
+    "union_member",
+    "user_representative",
+    "training_completed",
+)
 STRATA = (*STRATA, *(d for d in DIMENSIONS if d not in STRATA))
 STRATUM_LABELS = {
     "region": gettext_lazy("Region"),
