@@ -41,6 +41,10 @@ def test_demo_editions_match_the_published_figures(admin_user, active_member, cl
     mean = Answer.objects.filter(
         response__edition__year=2022, question_key="salary_annual", declined=False
     ).aggregate(mean=Avg("number"))["mean"]
+    print(
+        f"2022: n=168, union {share(2022, 'union_member'):.1%}, user representatives "
+        f"{share(2022, 'user_representative'):.1%}, mean salary {mean:.0f}"
+    )
     assert abs(Decimal(mean) - 450_000) < 20_000
     shares = [share(year, "has_job_description") for year in (2020, 2021, 2022)]
     assert shares == sorted(shares)
