@@ -28,9 +28,9 @@ RUN pip install --no-deps --no-build-isolation .
 # Static files are collected into the image. Production settings refuse to load without
 # their secrets, so this step gets throw-away values that never leave the build.
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build.invalid \
-    FIELD_ENCRYPTION_SALT=collectstatic-only SURVEY_RESPONSE_KEY=collectstatic-only \
-    SURVEY_BALLOT_KEYS=collectstatic-only \
-    EMAIL_URL=consolemail:// \
+    FIELD_ENCRYPTION_KEYS=collectstatic-only MFA_ENCRYPTION_KEYS=collectstatic-only \
+    SURVEY_RESPONSE_KEY=collectstatic-only SURVEY_BALLOT_KEYS=collectstatic-only \
+    EMAIL_URL=smtp://build.invalid:25 \
     python manage.py collectstatic --no-input \
     && rm -rf var && mkdir -p var/media && chown -R erfaring:erfaring var
 

@@ -4,7 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
+
+from core.fields import EncryptedCharField, EncryptedTextField
 
 DESCRIPTION_MIN_LENGTH = 20
 DESCRIPTION_MAX_LENGTH = 5000

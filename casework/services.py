@@ -9,11 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import outbox
+from core import links, outbox
 from core.audit import forget_subject, record_event
 from core.outbox import enqueue_email
 
@@ -68,7 +67,7 @@ def _validate_request(*, topics, description):
 
 def _case_url(case, *, for_member):
     name = "casework:my-case-detail" if for_member else "casework:case-detail"
-    return settings.SITE_URL + reverse(name, kwargs={"pk": case.pk})
+    return links.absolute_url(name, pk=case.pk)
 
 
 def _notify_member(case, template):
@@ -336,7 +335,7 @@ def assign_cases(*, cases, actor, assignee):
         enqueue_email(
             to=assignee.email,
             template_prefix="casework/email/advisor_assigned",
-            context={"url": settings.SITE_URL + reverse("casework:queue")},
+            context={"url": links.absolute_url("casework:queue")},
         )
     return len(cases)
 
@@ -417,7 +416,7 @@ def send_reminders(*, now=None):
             template_prefix="casework/email/advisor_digest",
             context={
                 **counts,
-                "url": settings.SITE_URL + reverse("casework:queue") + "?overdue=1",
+                "url": links.absolute_url("casework:queue", query={"overdue": 1}),
             },
             dedupe_key=f"casework:digest:{advisor.pk}:{today.isoformat()}",
         )
@@ -511,7 +510,7 @@ def mark_absence(*, actor, advisor, cover, starts_on, ends_on):
                 "absent": advisor.get_full_name() or advisor.email,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
-                "url": settings.SITE_URL + reverse("casework:queue") + "?assignee=covered",
+                "url": links.absolute_url("casework:queue", query={"assignee": "covered"}),
             },
         )
     return absence

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .sealing import SealedJSONField
+from .sealing import SealedJSONField, SealedTokenField
 
 
 def localized(obj, field):
@@ -399,7 +399,7 @@ class Ballot(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="ballots")
-    sealed = models.TextField()
+    sealed = SealedTokenField()
 
     def __str__(self):
         return f"{self.edition} ballot"

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import disclosure
+from core import disclosure, links
 from core.audit import record_event
 from core.outbox import enqueue_email
 from members import selectors as member_selectors
@@ -448,7 +448,7 @@ def submit_response(*, user, edition, now=None):
     enqueue_email(
         to=user.email,
         template_prefix="surveys/email/receipt",
-        context={"year": edition.year, "link": f"{settings.SITE_URL}/surveys/"},
+        context={"year": edition.year, "link": links.absolute_url("surveys:edition-list")},
         dedupe_key=f"survey:{edition.pk}:receipt:{user.pk}",
     )
     return ballot
@@ -582,7 +582,7 @@ def mix_closed_editions(*, now=None):
 
 
 def _survey_link(edition):
-    return f"{settings.SITE_URL}/surveys/{edition.year}/"
+    return links.absolute_url("surveys:start", year=edition.year)
 
 
 @transaction.atomic
