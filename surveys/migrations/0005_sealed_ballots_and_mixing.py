@@ -17,7 +17,7 @@ from django.utils import timezone
 import surveys.sealing
 from surveys.strata import TooFewResponses, generalise
 
-# The strata a response had at this migration; later ones (0006 training_completed) are
+# The strata a response had at this migration; later ones (0007 training_completed) are
 # blank here and are left out of what is written back.
 DIMENSIONS = (
     "contract_type",

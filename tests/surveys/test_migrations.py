@@ -14,7 +14,7 @@ from surveys.strata import DIMENSIONS
 
 BEFORE = [("surveys", "0004_question_units_and_training_profile")]
 # Through the latest migration, so the models the test reads match the tables.
-AFTER = [("surveys", "0006_response_training_completed_stratum")]
+AFTER = [("surveys", "0007_response_training_completed_stratum")]
 
 
 def _migrate(targets):

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0005_sealed_ballots_and_mixing'),
+        ('surveys', '0006_ballot_sealed_is_a_rotated_token'),
     ]
 
     operations = [
