@@ -224,6 +224,19 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Casework attachments: Fernet ciphertext only, in a folder no URL serves (no MEDIA_URL route,
+# not under STATIC_ROOT); they are read only through casework.views' gatekept downloads.
+STORAGES["casework_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env(
+            "CASEWORK_ATTACHMENT_ROOT", default=str(Path(MEDIA_ROOT) / "casework-attachments")
+        ),
+        "base_url": None,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 # Production must name its mail server: the console backend would write sign-in and
@@ -340,6 +353,15 @@ SALT_KEY = env.list(
 )
 if not SALT_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DJANGO_DEBUG=0.")
+# Fernet keys that encrypt casework attachments at rest (a list rotates: new first seals,
+# all open). Separate from SECRET_KEY, so rotating the signing key leaves files readable and
+# a leaked signing key opens no file.
+CASEWORK_ATTACHMENT_KEYS = env.list(
+    "CASEWORK_ATTACHMENT_KEYS",
+    default=["ZGV2LW9ubHktYXR0YWNobWVudC1rZXktbm90LXNlY3I="] if DEBUG else [],
+)
+if not CASEWORK_ATTACHMENT_KEYS:
+    raise ImproperlyConfigured("CASEWORK_ATTACHMENT_KEYS must be set when DJANGO_DEBUG=0.")
 # Advisors promise a first response within this many Norwegian business days.
 CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS = env.int("CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS", default=2)
 # Closed cases are anonymised after this many days: the three-year limitation period for claims.

@@ -35,6 +35,7 @@ def production_env(tmp_path, **overrides):
         "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
         "SURVEY_BALLOT_KEYS": Fernet.generate_key().decode(),
+        "CASEWORK_ATTACHMENT_KEYS": Fernet.generate_key().decode(),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -69,6 +70,7 @@ def run_python(args, env, timeout=120):
         "EMAIL_URL",
         "SURVEY_RESPONSE_KEY",
         "SURVEY_BALLOT_KEYS",
+        "CASEWORK_ATTACHMENT_KEYS",
         "FIELD_ENCRYPTION_SALT",
     ],
 )
