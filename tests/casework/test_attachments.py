@@ -280,3 +280,25 @@ def test_a_rotated_key_still_opens_old_files(member, assigned_case, sent_file, s
         *settings.CASEWORK_ATTACHMENT_KEYS,
     ]
     assert attachments.read_plaintext(sent_file) == files.pdf()
+
+
+def test_lead_and_cover_reach_files_of_cases_they_may_see_but_not_restricted_ones(
+    member, advisor, other_advisor, lead, assigned_case, sent_file
+):
+    from casework.models import Absence
+
+    url = _advisor_download_url(assigned_case, sent_file)
+    # The lead sees every case that is not restricted.
+    assert client_for(lead).get(url).status_code == 200
+    # The colleague only while covering for the assigned advisor.
+    assert client_for(other_advisor).get(url).status_code == 404
+    today = timezone.localdate()
+    Absence.objects.create(advisor=advisor, cover=other_advisor, starts_on=today, ends_on=today)
+    assert client_for(other_advisor).get(url).status_code == 200
+    # Restricted: only the assigned advisor, not the lead, not the cover.
+    services.update_case(
+        case=assigned_case, actor=advisor, priority=2, follow_up_on=None, restricted=True
+    )
+    assert client_for(lead).get(url).status_code == 404
+    assert client_for(other_advisor).get(url).status_code == 404
+    assert client_for(advisor).get(url).status_code == 200
