@@ -109,7 +109,8 @@ def test_a_file_that_is_not_what_its_name_says_is_refused(
 
     assert response.status_code == 400
     # The error names the file, so the person knows which one to change.
-    assert f"“{name.rsplit('.', 1)[0]}”" in response.content.decode()
+    stem = name.rsplit(".", 1)[0]
+    assert f"«{stem}»" in response.content.decode()
     assert not Message.objects.filter(case=assigned_case).exists()
     assert not Attachment.objects.exists()
     assert _stored_files(attachment_dir) == []
