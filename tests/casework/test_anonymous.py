@@ -201,3 +201,24 @@ def test_the_home_page_links_anonymous_visitors_to_the_form(client, db):
     html = client.get(reverse("core:home")).content.decode()
     assert reverse("casework:anonymous-inquiry") in html
     assert reverse("casework:anonymous-check") in html
+
+
+def test_an_unknown_reference_takes_as_long_as_a_wrong_secret(asked):
+    """Both do the same password-hash work, so timing tells a guesser nothing about which
+    references exist (medians, with a wide margin for a busy machine)."""
+    import statistics
+    import time
+
+    reference, _secret = asked
+
+    def median_seconds(ref):
+        times = []
+        for _n in range(7):
+            started = time.perf_counter()
+            assert services.find_anonymous_case(reference=ref, secret="WRONG-SECRET") is None
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    services.find_anonymous_case(reference="E-2026-99999", secret="warm-up")
+    known, unknown = median_seconds(reference), median_seconds("E-2026-99999")
+    assert 1 / 3 < unknown / known < 3
