@@ -3,6 +3,7 @@ import time
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -115,3 +116,24 @@ class NoStoreForAuthenticatedMiddleware:
             add_never_cache_headers(response)
             response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a request whose declared body is larger than REQUEST_MAX_BYTES, before the
+    body is read (Django would spool uploaded files of any size to disk first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            return HttpResponse(
+                translation.gettext("The files are too large to send at once."),
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

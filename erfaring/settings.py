@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (CSRF parses POST): an oversized upload is refused
+    # before it is spooled to disk.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,6 +227,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest request body accepted: five attachments of 10 MB and the form around them.
+# Django limits form fields, not uploaded files; put the same limit on the reverse proxy
+# (it also sees bodies sent without a Content-Length).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
 # Casework attachments: Fernet ciphertext only, in a folder no URL serves (no MEDIA_URL route,
 # not under STATIC_ROOT); they are read only through casework.views' gatekept downloads.
 STORAGES["casework_attachments"] = {

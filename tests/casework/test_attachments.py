@@ -303,3 +303,15 @@ def test_lead_and_cover_reach_files_of_cases_they_may_see_but_not_restricted_one
     assert client_for(lead).get(url).status_code == 404
     assert client_for(other_advisor).get(url).status_code == 404
     assert client_for(advisor).get(url).status_code == 200
+
+
+def test_a_request_larger_than_five_attachments_is_refused_before_it_is_read(
+    member, assigned_case, settings
+):
+    response = client_for(member).post(
+        reverse("casework:my-case-reply", kwargs={"pk": assigned_case.pk}),
+        {"body": "Stor forsendelse."},
+        CONTENT_LENGTH=str(settings.REQUEST_MAX_BYTES + 1),
+    )
+    assert response.status_code == 413
+    assert not Message.objects.filter(case=assigned_case).exists()
