@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import ATTACHMENT_MAX_BYTES, ATTACHMENTS_PER_MESSAGE, Attachment
@@ -193,10 +194,12 @@ def remove_files(stored_names):
 
 
 def delete_attachments(attachments):
-    """Delete the files and the rows (a message's cascade would leave the files)."""
+    """Delete the rows now and the files once that commits (a message's cascade would leave
+    the files; removing them before a rollback would leave rows without content)."""
     attachments = list(attachments)
-    remove_files(a.stored_name for a in attachments)
+    stored_names = [a.stored_name for a in attachments]
     Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    transaction.on_commit(lambda: remove_files(stored_names))
     return len(attachments)
 
 

@@ -222,3 +222,42 @@ def test_an_unknown_reference_takes_as_long_as_a_wrong_secret(asked):
     services.find_anonymous_case(reference="E-2026-99999", secret="warm-up")
     known, unknown = median_seconds(reference), median_seconds("E-2026-99999")
     assert 1 / 3 < unknown / known < 3
+
+
+def test_the_visitor_downloads_the_advisors_file_but_never_a_notes(asked, advisor):
+    from casework.models import Attachment
+
+    from . import files
+
+    reference, secret = asked
+    case = Case.objects.get(reference=reference)
+    services.post_advisor_message(
+        case=case,
+        advisor=advisor,
+        kind="reply",
+        body="Her er en mal for brevet.",
+        files=[files.upload(files.pdf(), "mal.pdf")],
+    )
+    services.post_advisor_message(
+        case=case,
+        advisor=advisor,
+        kind="internal_note",
+        body="Notat.",
+        files=[files.upload(files.png(), "notat.png")],
+    )
+    reply_file = Attachment.objects.get(message__kind="reply")
+    note_file = Attachment.objects.get(message__kind="internal_note")
+
+    def url(attachment):
+        return reverse("casework:anonymous-attachment", kwargs={"attachment_pk": attachment.pk})
+
+    stranger = _visitor("198.51.100.200")
+    assert stranger.get(url(reply_file)).status_code == 404
+    visitor = _visitor()
+    _check(visitor, reference, secret)
+    assert "mal.pdf" in visitor.get(reverse("casework:anonymous-case")).content.decode()
+    download = visitor.get(url(reply_file))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == files.pdf()
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert visitor.get(url(note_file)).status_code == 404

@@ -251,23 +251,31 @@ def test_the_data_download_lists_files_without_their_content(member, assigned_ca
 
 
 def test_retention_removes_the_files(
-    member, advisor, assigned_case, sent_file, attachment_dir, settings
+    member,
+    advisor,
+    assigned_case,
+    sent_file,
+    attachment_dir,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     services.change_status(
         case=assigned_case, actor=advisor, status=Case.Status.CLOSED, outcome="guidance_given"
     )
     later = timezone.now() + timedelta(days=settings.CASEWORK_RETENTION_DAYS + 1)
 
-    assert services.anonymise_expired_cases(now=later) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.anonymise_expired_cases(now=later) == 1
 
     assert not Attachment.objects.exists()
     assert _stored_files(attachment_dir) == []
 
 
 def test_account_deletion_removes_the_members_files(
-    member, assigned_case, sent_file, attachment_dir
+    member, assigned_case, sent_file, attachment_dir, django_capture_on_commit_callbacks
 ):
-    privacy.delete_account(user=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.delete_account(user=member)
 
     assert not Attachment.objects.exists()
     assert _stored_files(attachment_dir) == []
