@@ -75,8 +75,10 @@ class InquiryForm(GuidanceRequestForm):
         required=False,
         help_text=_("If the person asking is a member. Leave empty for others."),
     )
+    # "Anonymous" is what the public form records; a registered inquiry names its person.
     requester_kind = forms.ChoiceField(
-        label=_("Who is asking?"), choices=Case.RequesterKind.choices
+        label=_("Who is asking?"),
+        choices=[c for c in Case.RequesterKind.choices if c[0] != Case.RequesterKind.ANONYMOUS],
     )
     channel = forms.ChoiceField(
         label=_("Channel"),

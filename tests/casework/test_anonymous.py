@@ -261,3 +261,20 @@ def test_the_visitor_downloads_the_advisors_file_but_never_a_notes(asked, adviso
     assert b"".join(download.streaming_content) == files.pdf()
     assert download["Content-Disposition"].startswith("attachment;")
     assert visitor.get(url(note_file)).status_code == 404
+
+
+def test_an_advisor_cannot_register_an_inquiry_as_anonymous(advisor, topics):
+    response = client_for(advisor).post(
+        reverse("casework:register-inquiry"),
+        {
+            "requester_kind": "anonymous",
+            "channel": "phone",
+            "topics": [topics["other"].pk],
+            "description": DESCRIPTION,
+            "contact_name": "Noen",
+            "contact_phone": "+47 400 00 000",
+            "priority": 2,
+        },
+    )
+    assert response.status_code == 400
+    assert not Case.objects.exists()
