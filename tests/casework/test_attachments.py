@@ -323,3 +323,31 @@ def test_a_request_larger_than_five_attachments_is_refused_before_it_is_read(
     )
     assert response.status_code == 413
     assert not Message.objects.filter(case=assigned_case).exists()
+
+
+def _page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_case_pages_query_count_stays_flat_as_files_grow(member, advisor, assigned_case):
+    member_client, advisor_client = client_for(member), client_for(advisor)
+    pages = (
+        (member_client, reverse("casework:my-case-detail", kwargs={"pk": assigned_case.pk})),
+        (advisor_client, reverse("casework:case-detail", kwargs={"pk": assigned_case.pk})),
+    )
+    _reply_as_member(member_client, assigned_case, files.upload(files.pdf(), "en.pdf"))
+    for client, url in pages:  # the first visit of a session does its own bookkeeping
+        client.get(url)
+    before = [_page_queries(client, url) for client, url in pages]
+    for n in range(3):
+        uploads = [files.upload(files.png(), f"bilde{n}-{m}.png") for m in range(3)]
+        _reply_as_member(member_client, assigned_case, *uploads)
+    after = [_page_queries(client, url) for client, url in pages]
+
+    assert Attachment.objects.count() == 10
+    assert after == before
