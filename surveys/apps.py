@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from core import releases
 
-        from . import participation
+        from . import participation, report
 
         releases.register_family(participation.KIND_PREFIX, participation.release_spec)
+        releases.register_family(report.KIND_PREFIX, report.release_spec)
