@@ -201,7 +201,7 @@ def sent_file(member, assigned_case):
 
 
 @pytest.mark.parametrize("who", ["other_member", "other_advisor", "admin_user", "member"])
-def test_others_get_404_for_the_advisor_download(request, who, assigned_case, sent_file):
+def test_others_are_refused_the_advisor_download(request, who, assigned_case, sent_file):
     user = request.getfixturevalue(who)
     response = client_for(user).get(_advisor_download_url(assigned_case, sent_file))
     # Not an advisor: refused before the case is looked at; an advisor who may not see it: 404.
