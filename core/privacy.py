@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from members import roles
 
-from .audit import record_event
+from .audit import record_event, unlink_deleted_user
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,10 @@ def delete_account(*, user):
     for registration in registrations().values():
         if registration.eraser is not None:
             registration.eraser(user)
+    user_id = user.pk
     user.delete()
+    # The audit rows are unlinked only here, once the account is gone (see AuditEvent).
+    unlink_deleted_user(user_id)
     record_event(
         actor=None, action="privacy.account_deleted", object_type=settings.AUTH_USER_MODEL.lower()
     )
@@ -413,7 +416,8 @@ register(
     exporter=_export_audit_events,
     erasure_exemption=(
         "Kept for accountability (who read or changed what, and when). The rows hold no "
-        "content; deleting the account unlinks them (actor and subject are set to null)."
+        "content; deleting the account unlinks them (actor and subject are set to null, "
+        "only by delete_account, through core.audit.unlink_deleted_user)."
     ),
 )
 
