@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import encrypted_fields.fields
+import core.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', encrypted_fields.fields.EncryptedCharField(max_length=200, verbose_name='file name')),
+                ('name', core.fields.EncryptedCharField(max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(choices=[('application/pdf', 'PDF'), ('image/jpeg', 'JPEG'), ('image/png', 'PNG'), ('application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'DOCX')], max_length=100)),
                 ('size', models.PositiveIntegerField(verbose_name='size')),
                 ('stored_name', models.CharField(editable=False, max_length=80, unique=True)),
