@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (CSRF parses POST): an oversized upload is refused
+    # before it is spooled to disk.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -230,6 +233,23 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest request body accepted: five attachments of 10 MB and the form around them.
+# Django limits form fields, not uploaded files; put the same limit on the reverse proxy
+# (it also sees bodies sent without a Content-Length).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
+# Casework attachments: Fernet ciphertext only, in a folder no URL serves (no MEDIA_URL route,
+# not under STATIC_ROOT); they are read only through casework.views' gatekept downloads.
+STORAGES["casework_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env(
+            "CASEWORK_ATTACHMENT_ROOT", default=str(Path(MEDIA_ROOT) / "casework-attachments")
+        ),
+        "base_url": None,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 # Production must name its mail server: the console backend would write sign-in and
@@ -371,6 +391,15 @@ MFA_ENCRYPTION_KEYS = env.list(
 )
 if not MFA_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0.")
+# Fernet keys that encrypt casework attachments at rest (a list rotates: new first seals,
+# all open). Separate from SECRET_KEY, so rotating the signing key leaves files readable and
+# a leaked signing key opens no file.
+CASEWORK_ATTACHMENT_KEYS = env.list(
+    "CASEWORK_ATTACHMENT_KEYS",
+    default=["ZGV2LW9ubHktYXR0YWNobWVudC1rZXktbm90LXNlY3I="] if DEBUG else [],
+)
+if not CASEWORK_ATTACHMENT_KEYS:
+    raise ImproperlyConfigured("CASEWORK_ATTACHMENT_KEYS must be set when DJANGO_DEBUG=0.")
 # Advisors promise a first response within this many Norwegian business days.
 CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS = env.int("CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS", default=2)
 # Closed cases are anonymised after this many days: the three-year limitation period for claims.

@@ -37,6 +37,7 @@ def production_env(tmp_path, **overrides):
         "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
         "SURVEY_BALLOT_KEYS": Fernet.generate_key().decode(),
+        "CASEWORK_ATTACHMENT_KEYS": Fernet.generate_key().decode(),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -73,6 +74,7 @@ def run_python(args, env, timeout=120):
         "SURVEY_BALLOT_KEYS",
         "FIELD_ENCRYPTION_KEYS",
         "MFA_ENCRYPTION_KEYS",
+        "CASEWORK_ATTACHMENT_KEYS",
     ],
 )
 def test_production_start_up_refuses_a_missing_variable(tmp_path, variable):
