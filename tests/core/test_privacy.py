@@ -82,10 +82,10 @@ B_DESCRIPTION = "KANARI-B-INQUIRY-9c7 about my salary, long enough to be valid"
 B_DRAFT_TEXT = "KANARI-B-DRAFT-ANSWER-3f5"
 B_CANARIES = (B_EMAIL, B_DESCRIPTION, B_DRAFT_TEXT)
 # Session, user, and roles with permissions and authenticator (the floor: nothing more); the
-# download adds a fixed number per section, plus two per case of the person's own
-# (casework.privacy reads each thread).
+# download adds a fixed number per section, plus three per case of the person's own
+# (casework.privacy reads each thread and the files listed with it).
 MY_DATA_PAGE_QUERIES = 3
-DOWNLOAD_QUERIES = 47
+DOWNLOAD_QUERIES = 48
 
 
 def _activate(user, *, county):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0004_saved_queue_filter'),
+        ('casework', '0006_attachments_and_anonymous_inquiries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
