@@ -1,7 +1,8 @@
 """The member's own casework data for their data export (GDPR art. 15/20).
 
-Replies only: internal notes are the advisors' working notes and are left out of the
-export (SECURITY.md A6), as they are left out of every page the member sees.
+Replies only, with the names of their files (not the files): internal notes are the
+advisors' working notes and are left out of the export (SECURITY.md A6), as they are left
+out of every page the member sees.
 """
 
 from .selectors import case_access_log, member_cases, member_thread
@@ -22,6 +23,15 @@ def export_member_data(user):
                     "from": message.sender,
                     "at": message.created_at.isoformat(),
                     "text": message.body,
+                    # Listed, not embedded: the files are downloaded from the case page.
+                    "attachments": [
+                        {
+                            "name": attachment.name,
+                            "type": attachment.content_type,
+                            "bytes": attachment.size,
+                        }
+                        for attachment in message.attachments.all()
+                    ],
                 }
                 for message in member_thread(case)
             ],

@@ -434,8 +434,14 @@ def _export_cases(user):
 
 
 def _erase_case_links(user):
-    from casework.models import Case
+    from casework.attachments import delete_attachments
+    from casework.models import Attachment, Case
 
+    # The files the member sent (contracts, pay slips) go now: they are documents about the
+    # person, not the organisation's record of its guidance.
+    delete_attachments(
+        Attachment.objects.filter(message__case__member=user, message__sender="member")
+    )
     # Kept for possible legal claims (Art. 17(3)(e)) until the casework retention job
     # anonymises them; unlinked from the person now, and flagged in the audit log so the
     # advisors know the requester is gone.

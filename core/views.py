@@ -1,5 +1,4 @@
 from allauth.account.decorators import reauthentication_required
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from members import roles
 from members import selectors as member_selectors
 from surveys import selectors as survey_selectors
 
@@ -28,7 +28,7 @@ def home(request):
         return render(request, "core/home.html")
     step = member_selectors.membership_step_for(user)
     context = {
-        "mfa_enabled": is_mfa_enabled(user),
+        "mfa_enabled": roles.has_authenticator(user),
         "step": step,
         "editions": survey_selectors.open_editions_for(user) if step.code == "member" else [],
     }

@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (CSRF parses POST): an oversized upload is refused
+    # before it is spooled to disk.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,8 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "core.middleware.RateLimitLogMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
+    "core.middleware.SessionActivityMiddleware",
     "core.middleware.StaffMFARequiredMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
 ]
@@ -130,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and the cache live in the database, so a Redis outage never logs anyone out or
 # switches off the login rate limits (allauth needs a real, shared cache for those).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -138,10 +141,15 @@ CACHES = {
     }
 }
 
-# Idle timeout 30 minutes (refreshed on every request); the absolute lifetime of 12 hours is
-# enforced by core.middleware.SessionLifetimeMiddleware.
+# Idle timeout 30 minutes, renewed at most once a minute by
+# core.middleware.SessionActivityMiddleware (not by saving the session on every request); the
+# absolute lifetime of 12 hours is enforced by core.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+# How often an active session's row and its user-session row are rewritten: at most once a
+# minute. The idle timeout counts from the last rewrite, so a session ends between 29 and 30
+# minutes after the last request: never later.
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # Flash messages ("signed in as <email>") stay server-side: the default cookie storage would
@@ -151,7 +159,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "members.backends.PermissionBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
@@ -230,6 +238,23 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest request body accepted: five attachments of 10 MB and the form around them.
+# Django limits form fields, not uploaded files; put the same limit on the reverse proxy
+# (it also sees bodies sent without a Content-Length).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
+# Casework attachments: Fernet ciphertext only, in a folder no URL serves (no MEDIA_URL route,
+# not under STATIC_ROOT); they are read only through casework.views' gatekept downloads.
+STORAGES["casework_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env(
+            "CASEWORK_ATTACHMENT_ROOT", default=str(Path(MEDIA_ROOT) / "casework-attachments")
+        ),
+        "base_url": None,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 # Production must name its mail server: the console backend would write sign-in and
@@ -371,6 +396,15 @@ MFA_ENCRYPTION_KEYS = env.list(
 )
 if not MFA_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0.")
+# Fernet keys that encrypt casework attachments at rest (a list rotates: new first seals,
+# all open). Separate from SECRET_KEY, so rotating the signing key leaves files readable and
+# a leaked signing key opens no file.
+CASEWORK_ATTACHMENT_KEYS = env.list(
+    "CASEWORK_ATTACHMENT_KEYS",
+    default=["ZGV2LW9ubHktYXR0YWNobWVudC1rZXktbm90LXNlY3I="] if DEBUG else [],
+)
+if not CASEWORK_ATTACHMENT_KEYS:
+    raise ImproperlyConfigured("CASEWORK_ATTACHMENT_KEYS must be set when DJANGO_DEBUG=0.")
 # Advisors promise a first response within this many Norwegian business days.
 CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS = env.int("CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS", default=2)
 # Closed cases are anonymised after this many days: the three-year limitation period for claims.

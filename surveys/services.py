@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 # The consent text shown on the first page; bump the version whenever the text changes.
 CONSENT_VERSION = "2026-2"
 LEGAL_BASIS = "gdpr-9-2-a-consent"
+# The profile categories sealed in a ballot: the strata that mixing generalises.
 STRATA_FIELDS = (
     "region",
     "employer_type",
@@ -50,6 +51,7 @@ STRATA_FIELDS = (
     "union_member",
     "user_representative",
     "contract_type",
+    "training_completed",
 )
 # Mixing shuffles with the operating system's randomness: a seeded generator's order could
 # be replayed by anyone who learns the seed.

@@ -12,11 +12,13 @@ import re
 import secrets
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.contrib.sessions.backends import db
 
 from core import outbox
 from erfaring.celery import app as celery_app
@@ -37,6 +39,7 @@ def production_env(tmp_path, **overrides):
         "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
         "SURVEY_BALLOT_KEYS": Fernet.generate_key().decode(),
+        "CASEWORK_ATTACHMENT_KEYS": Fernet.generate_key().decode(),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -73,6 +76,7 @@ def run_python(args, env, timeout=120):
         "SURVEY_BALLOT_KEYS",
         "FIELD_ENCRYPTION_KEYS",
         "MFA_ENCRYPTION_KEYS",
+        "CASEWORK_ATTACHMENT_KEYS",
     ],
 )
 def test_production_start_up_refuses_a_missing_variable(tmp_path, variable):
@@ -149,7 +153,9 @@ def test_argon2_hashes_new_passwords():
 
 
 def test_sessions_and_cache_live_in_the_database_not_in_redis():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Django's database store, saving an existing session in one statement (core.sessions).
+    assert settings.SESSION_ENGINE == "core.sessions"
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, db.SessionStore)
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 
 
