@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_release'),
-        ('surveys', '0006_ballot_sealed_is_a_rotated_token'),
+        ('surveys', '0007_response_training_completed_stratum'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
