@@ -38,7 +38,6 @@ for _app in APPS:
         getattr(importlib.import_module(f"tests.{_app}.url_samples"), "PUBLIC", ())
     )
 
-# "members": the auth app (its groups) is no longer in the Django admin.
 ADMIN_ARGUMENT_SAMPLES = {
     "object_id": "1",
     "app_label": "members",
