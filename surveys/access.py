@@ -58,3 +58,23 @@ def get_results_edition_for(user, year):
     if edition is None:
         raise Http404
     return edition
+
+
+def can_read_results(user):
+    """Published results are for members, and for the admins who publish them."""
+    return is_member(user) or user.has_perm(MANAGE_PERMISSION)
+
+
+def get_publication_for(user, year):
+    """The live publication of edition `year` for someone who may read results; an edition
+    not published (or unpublished again) is 404 like one that does not exist."""
+    from .models import Publication
+
+    if not can_read_results(user):
+        raise PermissionDenied
+    publication = (
+        Publication.objects.live().select_related("edition").filter(edition__year=year).first()
+    )
+    if publication is None:
+        raise Http404
+    return publication

@@ -482,3 +482,44 @@ class FreeText(models.Model):
 
     def __str__(self):
         return self.question_key
+
+
+class PublicationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(unpublished_at__isnull=True)
+
+
+class Publication(models.Model):
+    """An edition's report as shown to the members: frozen at publishing. It names the exact
+    releases it reads (the report, the response rate and the other years' reports for the
+    trends), so a later rebuild changes nothing members see until the admin publishes again.
+    Unpublishing keeps the row (and the audit trail) and hides it."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="publications")
+    release = models.ForeignKey("core.Release", on_delete=models.PROTECT, related_name="+")
+    rate_release = models.ForeignKey(
+        "core.Release", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The report release of every year the trends read: {"2021": release pk, ...}.
+    trend_releases = models.JSONField(default=dict)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    unpublished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-edition__year", "-published_at"]
+        constraints = [
+            # At most one live publication per edition: members never see two versions.
+            models.UniqueConstraint(
+                fields=["edition"],
+                condition=models.Q(unpublished_at__isnull=True),
+                name="publication_one_live_per_edition",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.edition} #{self.pk}"

@@ -522,6 +522,9 @@ class ReportTable:
     chart: str = "bar"
     percent: bool = False
     threshold: int | None = None  # for the legend of an export; the setting when None
+    # Columns that sum or count the others (a breakdown's Total, a trend's n): in the table,
+    # not drawn as a series of their own (data-total, static/js/charts.js).
+    total_columns: tuple[int, ...] = ()
 
     def lines(self):
         """Header and body as plain values, for core.disclosure's exports."""
@@ -746,7 +749,14 @@ def _breakdown(stored, question, variables, by):
             "dimension": str(breakdown_label(by)).lower(),
         }
         tables.append(
-            ReportTable(key, title, str(breakdown_label(by)), tuple(columns), tuple(rows))
+            ReportTable(
+                key,
+                title,
+                str(breakdown_label(by)),
+                tuple(columns),
+                tuple(rows),
+                total_columns=(len(columns) - 1,),
+            )
         )
     return tables
 
@@ -779,7 +789,7 @@ def _stats_table(stored, question, by):
     return ReportTable(
         f"stats:{by or ''}:{question.key}",
         title,
-        str(breakdown_label(by)) if by else "",
+        str(breakdown_label(by)) if by else str(_("Group")),
         tuple(str(c) for c in STAT_COLUMNS),
         tuple(rows),
     )
@@ -861,6 +871,7 @@ def _trend(question, variables, history):
         (str(_("n")), *labels),
         tuple(rows),
         chart="line",
+        total_columns=(0,),
     )
     return table, breaks
 
@@ -877,19 +888,13 @@ def latest_reports(years):
     return found
 
 
-def report_for(edition, *, by=None, language=None):
-    """The structured report of `edition` from its stored release, in `language` (the active
-    one when None), with the breakdown `by` (one of BREAKDOWNS) or none; None when no
-    report has been built. A fixed number of queries, whatever the number of responses.
-
-    Releases never change, so the report read from a set of them is cached under their ids:
-    decoding a release of 40 questions takes most of a second, a cached report a few ms."""
+def pinned_releases(edition):
+    """The releases the report of `edition` reads now: {"reports": {year: pk}, "rate": pk}.
+    A publication stores these, so members keep reading exactly them."""
     from core.models import Release
 
     from . import participation
 
-    language = language or translation.get_language() or settings.LANGUAGE_CODE
-    by = by if by in BREAKDOWNS else None
     years = Edition.objects.with_results().values_list("year", flat=True)
     ids = {}
     for pk, kind in (
@@ -897,21 +902,46 @@ def report_for(edition, *, by=None, language=None):
         .order_by("kind", "-number")
         .values_list("pk", "kind")
     ):
-        ids.setdefault(kind, pk)
-    if kind_for(edition.year) not in ids:
-        return None
+        ids.setdefault(year_of(kind), pk)
     rate = (
         Release.objects.filter(kind=participation.kind_for(edition.year))
         .order_by("-number")
         .values_list("pk", flat=True)
         .first()
     )
-    key = "surveys-report-3:{}:{}:{}:{}:{}".format(
-        edition.year, language, by or "", rate, ",".join(str(ids[k]) for k in sorted(ids))
+    return {"reports": ids, "rate": rate}
+
+
+def published_report_for(publication, *, language=None):
+    """The report members see: read from the releases frozen in `publication`."""
+    pinned = {
+        "reports": {int(y): pk for y, pk in publication.trend_releases.items()},
+        "rate": publication.rate_release_id,
+    }
+    pinned["reports"][publication.edition.year] = publication.release_id
+    return report_for(publication.edition, language=language, pinned=pinned)
+
+
+def report_for(edition, *, by=None, language=None, pinned=None):
+    """The structured report of `edition` from its stored release, in `language` (the active
+    one when None), with the breakdown `by` (one of BREAKDOWNS) or none; None when no
+    report has been built. A fixed number of queries, whatever the number of responses.
+
+    Releases never change, so the report read from a set of them is cached under their ids:
+    decoding a release of 40 questions takes most of a second, a cached report a few ms.
+    `pinned` (see pinned_releases) reads those releases instead of the latest ones."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    by = by if by in BREAKDOWNS else None
+    pinned = pinned or pinned_releases(edition)
+    ids, rate = pinned["reports"], pinned["rate"]
+    if edition.year not in ids:
+        return None
+    key = "surveys-report-5:{}:{}:{}:{}:{}".format(
+        edition.year, language, by or "", rate, ",".join(f"{y}={ids[y]}" for y in sorted(ids))
     )
     found = cache.get(key)
     if found is None:
-        found = _report_for(edition, by=by, language=language)
+        found = _report_for(edition, by=by, language=language, ids=ids, rate_id=rate)
         if found is not None:
             with translation.override(language):
                 _format(found)
@@ -944,12 +974,14 @@ def _format(result):
                 question.trend = table(question.trend)
 
 
-def _report_for(edition, *, by, language):
+def _report_for(edition, *, by, language, ids, rate_id):
+    from core.models import Release
+
     from . import participation
 
     with translation.override(language):
         editions = list(Edition.objects.with_results().order_by("year"))
-        reports = latest_reports([e.year for e in editions])
+        reports = {year_of(r.kind): r for r in Release.objects.filter(pk__in=ids.values())}
         release = reports.get(edition.year)
         if release is None:
             return None
@@ -988,7 +1020,7 @@ def _report_for(edition, *, by, language):
             if found:
                 sections.append(SectionReport(str(section.title), found))
         dist = stored.grid(next(iter(stored.tables)))
-        rate = releases.release_for(participation.kind_for(edition.year))
+        rate = Release.objects.filter(pk=rate_id).first() if rate_id else None
         rate_tables = []
         if rate is not None:
             rate_tables = [
@@ -1020,6 +1052,24 @@ def editions_without_report():
     return [year for year in years if year not in built]
 
 
+BUILD_STATE_KEY = "surveys:report-build:{}"
+QUEUED, RUNNING = "queued", "running"
+
+
+def build_state(year):
+    """ "queued" or "running" while a build of the year's report is under way; None otherwise
+    (done, or never asked for). In the cache both the web and the worker share."""
+    return cache.get(BUILD_STATE_KEY.format(year))
+
+
+def set_build_state(year, state):
+    if state is None:
+        cache.delete(BUILD_STATE_KEY.format(year))
+    else:
+        # An hour at most: a worker killed mid-build must not leave the page "running" forever.
+        cache.set(BUILD_STATE_KEY.format(year), state, timeout=3600)
+
+
 def request_report(*, edition, actor):
     """An admin asks for the report: audited here, built by the worker (once)."""
     from django.db import transaction
@@ -1034,4 +1084,5 @@ def request_report(*, edition, actor):
         object_type="surveys.edition",
         object_id=str(edition.year),
     )
+    set_build_state(edition.year, QUEUED)
     transaction.on_commit(lambda: task.delay(edition.year, actor.pk), robust=True)

@@ -134,3 +134,14 @@ def free_text_groups(edition):
         FreeTextGroup(question=q, count=counts.get(q.key, 0), texts=by_key.get(q.key, []))
         for q in questions
     ]
+
+
+def live_publications():
+    """The editions' published reports members can read, newest edition first."""
+    from .models import Publication
+
+    return Publication.objects.live().select_related("edition").order_by("-edition__year")
+
+
+def latest_publication():
+    return live_publications().first()

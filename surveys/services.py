@@ -28,6 +28,7 @@ from .models import (
     FreeText,
     LikertItem,
     Participation,
+    Publication,
     Question,
     Response,
     Section,
@@ -684,3 +685,56 @@ def run_survey_mailings(*, now=None):
         totals["invited"] += invite_members(edition=edition, now=now)
         totals["reminded"] += send_due_reminders(edition=edition, now=now)
     return totals
+
+
+# --- Publishing results to members -------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_report(*, actor, edition, now=None):
+    """Publish the edition's report to the members as it is now: the publication names the
+    releases it reads, so a later rebuild changes nothing they see. Every member with access
+    gets one content-free "the results are out" email through the outbox, once per edition
+    (the dedupe key is the unique row; republishing after an unpublish sends none again).
+    Returns the publication; the live one unchanged if the edition is published already."""
+    from . import report
+
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    live = Publication.objects.live().filter(edition=edition).first()
+    if live is not None:
+        return live
+    pinned = report.pinned_releases(edition)
+    release = pinned["reports"].get(edition.year)
+    if release is None:
+        raise ValidationError(_("The report of this edition has not been built yet."))
+    publication = Publication.objects.create(
+        edition=edition,
+        release_id=release,
+        rate_release_id=pinned["rate"],
+        trend_releases={str(y): pk for y, pk in pinned["reports"].items() if y != edition.year},
+        published_at=now or timezone.now(),
+        published_by=actor,
+    )
+    record_event(actor=actor, action="surveys.report.published", target=publication)
+    link = f"{settings.SITE_URL}/surveys/results/{edition.year}/"
+    for user in member_selectors.active_member_users().only("pk", "email"):
+        enqueue_email(
+            to=user.email,
+            template_prefix="surveys/email/results",
+            context={"year": edition.year, "link": link},
+            dedupe_key=f"survey:{edition.pk}:results:{user.pk}",
+        )
+    return publication
+
+
+@transaction.atomic
+def unpublish_report(*, actor, edition, now=None):
+    """Hide the edition's published report from the members again (the row stays, audited).
+    Returns the publication withdrawn, or None when none was live."""
+    publication = Publication.objects.select_for_update().live().filter(edition=edition).first()
+    if publication is None:
+        return None
+    publication.unpublished_at = now or timezone.now()
+    publication.save(update_fields=["unpublished_at"])
+    record_event(actor=actor, action="surveys.report.unpublished", target=publication)
+    return publication

@@ -53,9 +53,36 @@ def build_report(year, actor_id=None):
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    report.set_build_state(year, report.RUNNING)
     try:
+        _final_response_rate(year, actor)
         release = report.build_report(year=year, actor=actor)
     except ReleaseRefused as refused:
         logger.error("Report of %s refused by the auditor: %s", year, refused)
         return None
+    finally:
+        report.set_build_state(year, None)
     return release.label if release else None
+
+
+def _final_response_rate(year, actor):
+    """The closed edition's last response-rate release, for the report's method section:
+    beat publishes one weekly only while an edition is open, so the final counts after its
+    close would otherwise never be published. None for an edition whose answers were
+    collected outside the portal (no invitations were recorded)."""
+    from core import releases
+
+    from .models import Participation
+
+    kind = kind_for(year)
+    latest = releases.release_for(kind)
+    closed = Edition.objects.filter(year=year, status=Edition.Status.CLOSED).first()
+    if closed is None or not Participation.objects.filter(edition=closed).exists():
+        return None
+    if latest is not None and closed.closes_at and latest.as_of >= closed.closes_at:
+        return None
+    try:
+        return releases.publish(kind=kind, actor=actor)
+    except ReleaseRefused as refused:
+        logger.error("Response rate of %s refused by the auditor: %s", year, refused)
+        return None

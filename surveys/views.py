@@ -1,11 +1,13 @@
+import io
+
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +17,7 @@ from core.audit import record_event
 from members import selectors as member_selectors
 from members.roles import is_member
 
-from . import access, microdata, participation, selectors, services
+from . import access, headlines, microdata, participation, printing, selectors, services
 from . import report as survey_report
 from .answering import PageForm, answers_to_data, display_value
 from .forms import (
@@ -500,6 +502,13 @@ def report(request, year):
             "form": form,
             "by": by,
             "suppressed": disclosure.SUPPRESSED,
+            "build_state": survey_report.build_state(edition.year) if result is None else None,
+            "publication": selectors.live_publications().filter(edition=edition).first(),
+            "report_release_id": (
+                survey_report.pinned_releases(edition)["reports"].get(edition.year)
+                if result is not None
+                else None
+            ),
         },
     )
 
@@ -586,3 +595,151 @@ def free_text(request, year):
             "threshold": disclosure.threshold(),
         },
     )
+
+
+# --- The annual report on paper and its publication ---------------------------------------------
+
+
+def _print_response(request, result, *, audited_as):
+    language = printing.language_of(request)
+    record_event(
+        actor=request.user,
+        action=audited_as,
+        object_type="surveys.edition",
+        object_id=f"{result.edition.year} {language}",
+    )
+    with translation.override(language):
+        return render(request, printing.TEMPLATE, printing.context(result, language=language))
+
+
+def _pdf_response(request, result, *, audited_as):
+    """The PDF as an attachment, streamed; audited before the first byte is sent."""
+    language = printing.language_of(request)
+    record_event(
+        actor=request.user,
+        action=audited_as,
+        object_type="surveys.edition",
+        object_id=f"{result.edition.year} {language}",
+    )
+    document = printing.render_pdf(
+        result, language=language, base_url=request.build_absolute_uri("/")
+    )
+    return FileResponse(
+        io.BytesIO(document),
+        as_attachment=True,
+        filename=f"erfaring-rapport-{result.edition.year}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def _built_report(request, year):
+    edition = _report_edition(request.user, year)
+    result = survey_report.report_for(edition, language=printing.language_of(request))
+    if result is None:
+        raise Http404
+    return edition, result
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET"])
+def report_print(request, year):
+    _edition, result = _built_report(request, year)
+    return _print_response(request, result, audited_as="surveys.report.printed")
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET"])
+def report_pdf(request, year):
+    _edition, result = _built_report(request, year)
+    return _pdf_response(request, result, audited_as="surveys.report.pdf_downloaded")
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_publish(request, year):
+    """GET: the preview, exactly what members will see, with the confirm button. POST: publish."""
+    edition, result = _built_report(request, year)
+    if request.method == "POST":
+        services.publish_report(actor=request.user, edition=edition)
+        messages.success(
+            request, _("The report %(year)s is published to the members.") % {"year": edition.year}
+        )
+        return redirect("surveys:report", year=edition.year)
+    return render(
+        request,
+        "surveys/results_detail.html",
+        {
+            "edition": edition,
+            "report": result,
+            "preview": True,
+            "suppressed": disclosure.SUPPRESSED,
+        },
+    )
+
+
+@never_cache
+@permission_required(MANAGE, raise_exception=True)
+@require_POST
+def report_unpublish(request, year):
+    edition = _report_edition(request.user, year)
+    if services.unpublish_report(actor=request.user, edition=edition):
+        messages.success(
+            request,
+            _("The report %(year)s is no longer shown to members.") % {"year": edition.year},
+        )
+    return redirect("surveys:report", year=edition.year)
+
+
+# --- Members: published results ----------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET"])
+def results_list(request):
+    if not access.can_read_results(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "surveys/results_list.html",
+        {"publications": list(selectors.live_publications())},
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def results_detail(request, year):
+    publication = access.get_publication_for(request.user, year)
+    result = survey_report.published_report_for(publication)
+    return render(
+        request,
+        "surveys/results_detail.html",
+        {
+            "edition": publication.edition,
+            "publication": publication,
+            "report": result,
+            "suppressed": disclosure.SUPPRESSED,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def results_pdf(request, year):
+    publication = access.get_publication_for(request.user, year)
+    result = survey_report.published_report_for(publication, language=printing.language_of(request))
+    return _pdf_response(request, result, audited_as="surveys.results.pdf_downloaded")
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def results_summary(request):
+    """The headline figures of the latest published edition, for everyone (no login): each
+    read from the published release, a hidden one stays hidden."""
+    publication = selectors.latest_publication()
+    summary = None
+    if publication is not None:
+        summary = headlines.summary(survey_report.published_report_for(publication))
+    return render(request, "surveys/results_summary.html", {"summary": summary})

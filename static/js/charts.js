@@ -25,13 +25,19 @@
 
   function readTable(table) {
     const rows = Array.from(table.tBodies).flatMap((body) => Array.from(body.rows));
-    const headers = Array.from(table.querySelectorAll("thead th[scope=col]")).slice(1);
+    // A column of totals (data-total: a breakdown's Total, a trend's n) stays in the table
+    // but is not a series: drawn beside its own parts it would dwarf them.
+    const headers = Array.from(table.querySelectorAll("thead th[scope=col]"))
+      .slice(1)
+      .filter((header) => !header.hasAttribute("data-total"));
     const labels = [];
     const series = [];
     let suppressed = false;
     for (const row of rows) {
       const label = row.querySelector("th[scope=row]");
-      const cells = Array.from(row.querySelectorAll("td[data-value], td[data-suppressed]"));
+      const cells = Array.from(
+        row.querySelectorAll("td[data-value]:not([data-total]), td[data-suppressed]:not([data-total])"),
+      );
       if (!label || !cells.length) {
         continue;
       }

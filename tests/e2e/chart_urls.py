@@ -12,5 +12,10 @@ urlpatterns = [
         login_not_required(TemplateView.as_view(template_name="tests/chart_fixture.html")),
         name="chart-fixture",
     ),
+    path(
+        "chart-total-fixture/",
+        login_not_required(TemplateView.as_view(template_name="tests/chart_total_fixture.html")),
+        name="chart-total-fixture",
+    ),
     *portal,
 ]

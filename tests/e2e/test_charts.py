@@ -45,3 +45,17 @@ def test_charts_are_drawn_from_the_tables_which_stay_visible(chart_page, page):
     assert chart["data"] == [42, None, 0]
     assert ": = skjult for å verne personvernet" in chart["legend"]
     assert page.csp_violations == []
+
+
+def test_a_breakdown_chart_draws_the_parts_not_the_total_column(chart_page, page):
+    page.goto("/chart-total-fixture/")
+    page.wait_for_selector("canvas")
+    chart = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector('canvas'));
+            return chart.data.datasets.map((d) => [d.label, d.data]);
+        }"""
+    )
+    series = [entry for entry in chart if not entry[0].startswith(":")]
+    assert series == [["Ja", [30, 14]], ["Nei", [12, None]]]
+    assert page.csp_violations == []

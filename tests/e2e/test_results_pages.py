@@ -44,3 +44,41 @@ def test_free_text_and_chart_pages_are_axe_clean(browser, live_server, settings,
         assert violations(page) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_report_print_results_and_summary_pages_are_axe_clean(browser, live_server, language):
+    """The admin's report page (with a breakdown), the print view, the publish preview, the
+    members' results pages and the public summary (issue 11 part 3)."""
+    from surveys import services
+    from tests.surveys.test_publishing import _built
+
+    edition = _built()
+    admin = factories.admin_user(email="axe.report.admin@example.org")
+    factories.with_totp(admin)
+    member = factories.active_member(user_kwargs={"email": "axe.results@example.org"})
+    pages = {
+        admin: [
+            "/surveys/manage/2022/report/",
+            "/surveys/manage/2022/report/?by=region",
+            "/surveys/manage/2022/report/print/",
+            "/surveys/manage/2022/report/publish/",
+        ],
+        member: ["/surveys/results/", "/surveys/results/2022/"],
+        None: ["/surveys/results/summary/"],
+    }
+    services.publish_report(actor=admin, edition=edition)
+    found = {}
+    for user, paths in pages.items():
+        context = browse_as(browser, live_server, user, language, 1280)
+        page = context.new_page()
+        try:
+            for path in paths:
+                response = page.goto(path)
+                assert response.status == 200, path
+                problems = violations(page)
+                if problems:
+                    found[path] = problems
+        finally:
+            context.close()
+    assert found == {}

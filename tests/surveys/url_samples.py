@@ -1,3 +1,6 @@
+# The public summary of the latest published results: no login (issue 11).
+PUBLIC = {"surveys:results-summary"}
+
 SAMPLE_KWARGS = {
     "surveys:edition-list": {},
     "surveys:start": {"year": 2026},
@@ -11,6 +14,14 @@ SAMPLE_KWARGS = {
     "surveys:manage-question": {"year": 2026, "pk": 1},
     "surveys:dashboard": {"year": 2026},
     "surveys:report": {"year": 2026},
+    "surveys:report-print": {"year": 2026},
+    "surveys:report-pdf": {"year": 2026},
+    "surveys:report-publish": {"year": 2026},
+    "surveys:report-unpublish": {"year": 2026},
+    "surveys:results-list": {},
+    "surveys:results-summary": {},
+    "surveys:results-detail": {"year": 2026},
+    "surveys:results-pdf": {"year": 2026},
     "surveys:report-export": {"year": 2026, "fmt": "csv"},
     "surveys:microdata-export": {"year": 2026, "fmt": "csv"},
     "surveys:codebook-export": {"year": 2026, "fmt": "xlsx"},

@@ -1,7 +1,9 @@
 """Time the report of a large edition: `manage.py benchmark_report --responses 5000
 --questions 40` makes a closed, mixed edition (year 1990 unless --year) of random responses
 in a development database, builds its report release and loads the admin page 20 times
-with every breakdown. Prints the build time and the page's median and p95."""
+with every breakdown, then renders its PDF (--pdfs times). Prints the build time and the
+page's and the PDF's median and p95. `--year 2022 --loads 0` times an existing edition
+(the demo's) without generating one."""
 
 import random
 import statistics
@@ -30,8 +32,9 @@ class Command(BaseCommand):
         parser.add_argument("--questions", type=int, default=40)
         parser.add_argument("--year", type=int, default=1990)
         parser.add_argument("--loads", type=int, default=20)
+        parser.add_argument("--pdfs", type=int, default=5)
 
-    def handle(self, *, responses, questions, year, loads, **options):
+    def handle(self, *, responses, questions, year, loads, pdfs, **options):
         if not settings.DEBUG:
             raise CommandError("benchmark_report only runs with DJANGO_DEBUG=1.")
         rng = random.Random(year)
@@ -51,12 +54,24 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 response = client.get(url, {"by": by})
                 times.append(time.perf_counter() - started)
-            times.sort()
-            p95 = times[max(0, round(0.95 * len(times)) - 1)]
-            self.stdout.write(
-                f"page by={by or '-'}: status {response.status_code}, median "
-                f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
-            )
+            if times:
+                self._print(f"page by={by or '-'}", response, times)
+        times = []
+        for _ in range(pdfs):
+            started = time.perf_counter()
+            response = client.get(reverse("surveys:report-pdf", args=[edition.year]))
+            size = len(b"".join(response.streaming_content))
+            times.append(time.perf_counter() - started)
+        if times:
+            self._print(f"pdf ({size // 1024} KiB)", response, times)
+
+    def _print(self, name, response, times):
+        times.sort()
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
+        self.stdout.write(
+            f"{name}: status {response.status_code}, median "
+            f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+        )
 
     def _edition(self, rng, year, responses, questions):
         opens = timezone.make_aware(datetime(year, 3, 1, 9))
