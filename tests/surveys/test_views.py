@@ -150,6 +150,7 @@ def test_submission_seals_strata_and_a_date_and_no_identity(
         "union_member": "yes",
         "user_representative": "no",
         "contract_type": "temporary",
+        "training_completed": "yes",
     }
     assert sealed["answers"]["comments"] == "Kanarifugl-7731"
     participation = Participation.objects.get(member=active_member)
