@@ -33,6 +33,14 @@ from .models import (
 from .selectors import advisors, strata_for
 
 
+def _lock(case):
+    """Reload `case` under a row lock for the rest of the transaction: a change is checked
+    against, and made on, what is stored now, not what a page loaded earlier; a second
+    advisor's change waits for the first and then sees it."""
+    case.refresh_from_db(from_queryset=Case.objects.select_for_update())
+    return case
+
+
 def _audit(*, actor, action, case):
     record_event(actor=actor, action=f"casework.{action}", target=case, subject=case.member)
 
@@ -132,6 +140,15 @@ def register_inquiry(
     from someone else (a manager, a union representative, a relative)."""
     if not is_advisor(advisor):
         raise ValidationError(_("Only advisors can register inquiries."))
+    if member is not None and member.pk == advisor.pk:
+        raise ValidationError(
+            {
+                "member_email": _(
+                    "You cannot register an inquiry of your own. Ask for guidance as a "
+                    "member, and a colleague will take it."
+                )
+            }
+        )
     text = _validate_request(topics=topics, description=description)
     if member is not None:
         requester_kind = Case.RequesterKind.MEMBER
@@ -197,6 +214,7 @@ def post_member_reply(*, case, member, body):
     """The member answers in their own case; a waiting or resolved case opens again."""
     if case.member_id != member.pk:
         raise ValidationError(_("You can only reply in your own cases."))
+    _lock(case)
     _check_open_for_messages(case)
     text = _validate_body(body)
     message = Message.objects.create(
@@ -222,6 +240,9 @@ def post_advisor_message(*, case, advisor, kind, body):
     if kind not in Message.Kind.values:
         raise ValidationError({"kind": _("Choose a reply or an internal note.")})
     text = _validate_body(body)
+    _lock(case)
+    if case.member_id == advisor.pk:
+        raise ValidationError(_("A colleague works your own case."))
     if kind == Message.Kind.REPLY:
         _check_open_for_messages(case)
     elif case.is_anonymised:
@@ -248,6 +269,7 @@ def post_advisor_message(*, case, advisor, kind, body):
 @transaction.atomic
 def change_status(*, case, actor, status, outcome=""):
     """Move a case along its workflow (see Case.TRANSITIONS); closing needs an outcome."""
+    _lock(case)
     if status not in Case.TRANSITIONS.get(case.status, ()):
         raise ValidationError(
             {
@@ -275,7 +297,16 @@ def change_status(*, case, actor, status, outcome=""):
     old = case.status
     case.status = status
     case.full_clean()
-    case.save()
+    case.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "closed_at",
+            "resolved_at",
+            "follow_up_on",
+            "updated_at",
+        ]
+    )
     _audit(actor=actor, action=f"case.status.{old}-{status}", case=case)
     return case
 
@@ -284,26 +315,32 @@ def change_status(*, case, actor, status, outcome=""):
 def update_case(*, case, actor, priority, follow_up_on, restricted):
     """Priority, follow-up date and the restricted flag (only for a case assigned to
     someone: nobody else could see it)."""
+    _lock(case)
     if restricted and case.assignee_id is None:
         raise ValidationError({"restricted": _("Assign the case before you restrict it.")})
     case.priority = priority
     case.follow_up_on = follow_up_on
     case.restricted = restricted
     case.full_clean()
-    case.save()
+    case.save(update_fields=["priority", "follow_up_on", "restricted", "updated_at"])
     _audit(actor=actor, action="case.updated", case=case)
     return case
 
 
-def _check_assignee(assignee):
+def _check_assignee(assignee, cases=()):
     if assignee is not None and not advisors().filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": _("Cases can only be assigned to advisors.")})
+    if assignee is not None and any(case.member_id == assignee.pk for case in cases):
+        raise ValidationError(
+            {"assignee": _("An advisor cannot work their own case: choose a colleague.")}
+        )
 
 
 @transaction.atomic
 def assign_case(*, case, actor, assignee):
     """Give the case to an advisor (or back to triage with None)."""
-    _check_assignee(assignee)
+    _lock(case)
+    _check_assignee(assignee, [case])
     if assignee is None and case.restricted:
         raise ValidationError(
             {"assignee": _("A restricted case must stay assigned to an advisor.")}
@@ -320,7 +357,9 @@ def assign_case(*, case, actor, assignee):
 @transaction.atomic
 def assign_cases(*, cases, actor, assignee):
     """Bulk assignment from the queue: all of them or none."""
-    _check_assignee(assignee)
+    for case in sorted(cases, key=lambda case: case.pk):  # one lock order: no deadlock
+        _lock(case)
+    _check_assignee(assignee, cases)
     if assignee is None and any(case.restricted for case in cases):
         raise ValidationError(
             {"assignee": _("A restricted case must stay assigned to an advisor.")}
@@ -358,10 +397,12 @@ def _due_reminders(now):
     }
 
     def recipients(case):
+        # Nobody is reminded of their own case as a member.
         if case.assignee_id is None:
-            return triage
-        if case.assignee_id in covers and not case.restricted:
-            return [covers[case.assignee_id]]
+            return [advisor for advisor in triage if advisor.pk != case.member_id]
+        cover = covers.get(case.assignee_id)
+        if cover is not None and not case.restricted and cover.pk != case.member_id:
+            return [cover]
         return [case.assignee]
 
     due = []
@@ -551,6 +592,7 @@ def move_restricted_case(*, lead, reference, assignee, reason):
         raise ValidationError({"reference": _("No restricted case has this reference.")})
     if case.assignee_id == assignee.pk:
         raise ValidationError({"assignee": _("The case is already with this advisor.")})
+    _check_assignee(assignee, [case])
     CaseTransfer.objects.create(
         case=case, from_advisor=case.assignee, to_advisor=assignee, moved_by=lead, reason=text
     )

@@ -8,7 +8,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from members.roles import requires_mfa
+from core.roles import requires_mfa
 
 SESSION_STARTED_KEY = "erfaring_auth_started_at"
 

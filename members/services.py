@@ -12,10 +12,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import outbox
+from core import outbox, roles
 from core.audit import record_event
 
-from . import roles
 from .models import Consent, Membership, Profile, User
 
 PROFILE_FIELDS = (
@@ -183,6 +182,19 @@ def approve_membership(*, membership, actor):
     )
     _notify(membership.user)
     return membership
+
+
+@transaction.atomic
+def record_membership_view(*, actor, membership):
+    """An admin opened a membership record: the member sees it in their access log."""
+    record_event(
+        actor=actor, action="membership.viewed", target=membership, subject=membership.user
+    )
+
+
+@transaction.atomic
+def record_member_list_view(*, actor):
+    record_event(actor=actor, action="membership.list.viewed", object_type="members.membership")
 
 
 @transaction.atomic

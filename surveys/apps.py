@@ -7,8 +7,13 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self):
-        from core import releases
+        from core import home, releases, roles
 
-        from . import participation
+        from . import participation, selectors
 
         releases.register_family(participation.KIND_PREFIX, participation.release_spec)
+        home.register_home_context(
+            lambda user: {
+                "editions": selectors.open_editions_for(user) if roles.is_member(user) else []
+            }
+        )

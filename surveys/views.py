@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,13 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import disclosure, releases
+from core.roles import is_member, role_required
 from members import selectors as member_selectors
-from members.roles import is_member
 
 from . import access, participation, selectors, services
 from .answering import PageForm, answers_to_data, display_value
 from .forms import ConsentForm, CopyEditionForm, NewQuestionForm, QuestionForm, ScheduleForm
-from .models import Participation
 
 MANAGE = access.MANAGE_PERMISSION
 
@@ -75,12 +73,7 @@ def _member_flow(request, year):
     try:
         edition = access.get_answerable_edition_for(request.user, year)
     except Http404:
-        if (
-            is_member(request.user)
-            and Participation.objects.filter(
-                member=request.user, edition__year=year, edition__status__in=["open", "closed"]
-            ).exists()
-        ):
+        if is_member(request.user) and selectors.took_part_in_year(request.user, year):
             return None
         raise
     return Flow(user=request.user, edition=edition, preview=False)
@@ -279,11 +272,7 @@ def receipt(request, year, preview=False):
     else:
         if not is_member(request.user):
             raise Http404
-        participation = (
-            Participation.objects.select_related("edition")
-            .filter(member=request.user, edition__year=year, submitted_on__isnull=False)
-            .first()
-        )
+        participation = selectors.submitted_participation_for(request.user, year)
         if participation is None:
             raise Http404
         flow = Flow(user=request.user, edition=participation.edition, preview=False)
@@ -295,7 +284,7 @@ def receipt(request, year, preview=False):
 # --- Admin: editions ------------------------------------------------------------------------
 
 
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def manage_edition_list(request):
     editions = list(selectors.editions_for_admin())

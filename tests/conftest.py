@@ -9,9 +9,9 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from kombu import pools
 
-from core import outbox
+from core import outbox, roles
 from erfaring.celery import app as celery_app
-from members import factories, roles
+from members import factories
 
 
 @pytest.fixture(autouse=True)
