@@ -323,10 +323,10 @@ def _seed(member, advisor, n):
         NonMemberCaseFactory()
 
 
-# Session, user, usersession, permissions, roles, the saved filter, count, page, topics, the
-# filter form's choices and the absences the advisor covers: the same number however many
-# cases there are.
-QUEUE_QUERIES = 21
+# Session, user, usersession, roles (which answer the menu's permissions too), the saved
+# filter, count, page, topics, the filter form's choices and the absences the advisor
+# covers: the same number however many cases there are.
+QUEUE_QUERIES = 19
 
 
 def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):
@@ -378,7 +378,7 @@ def test_my_cases_query_count_is_flat(member_client, member, django_assert_num_q
 
 
 # Framework (session, user, user session, roles, session save) plus the cases and their topics.
-MY_CASES_QUERIES = 15
+MY_CASES_QUERIES = 13
 
 
 def test_member_reply_cannot_become_a_note_or_change_the_case(
