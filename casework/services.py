@@ -586,8 +586,10 @@ def move_restricted_case(*, lead, reference, assignee, reason):
     case = (
         Case.objects.select_for_update()
         .filter(reference=reference, restricted=True, anonymised_at__isnull=True)
+        .exclude(member=lead)
         .first()
     )
+    # The lead's own case as a member is not theirs to move: the same answer as for none.
     if case is None:
         raise ValidationError({"reference": _("No restricted case has this reference.")})
     if case.assignee_id == assignee.pk:

@@ -159,3 +159,17 @@ def test_own_overdue_case_is_reminded_to_colleagues_only(
     recipients = {address for message in mail.outbox for address in message.to}
     assert other_advisor.email in recipients
     assert advisor_member.email not in recipients
+
+
+def test_lead_cannot_move_own_restricted_case(lead_member, own_case, advisor, other_advisor):
+    own_case.assignee = advisor
+    own_case.restricted = True
+    own_case.status = Case.Status.OPEN
+    own_case.save()
+    response = client_for(lead_member).post(
+        reverse("casework:restricted-move"),
+        {"reference": own_case.reference, "assignee": other_advisor.pk, "reason": "Flytt den."},
+    )
+    assert response.status_code == 400
+    own_case.refresh_from_db()
+    assert own_case.assignee_id == advisor.pk
