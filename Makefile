@@ -35,12 +35,12 @@ messages: install
 	@for app in $(APPS_WITH_LOCALE); do \
 		echo "== $$app"; \
 		mkdir -p $$app/locale; \
-		(cd $$app && ../$(BIN)/python ../manage.py makemessages -l nb -l en \
-			&& ../$(BIN)/python ../manage.py compilemessages) || exit 1; \
+		(cd $$app && $(abspath $(BIN))/python ../manage.py makemessages -l nb -l en \
+			&& $(abspath $(BIN))/python ../manage.py compilemessages) || exit 1; \
 	done
 	@echo "== project (core, erfaring, templates)"
 	$(BIN)/python manage.py makemessages -l nb -l en $(foreach d,$(APPS_WITH_LOCALE) .venv var tests static,--ignore='$(d)/*')
-	cd locale && ../$(BIN)/python ../manage.py compilemessages
+	cd locale && $(abspath $(BIN))/python ../manage.py compilemessages
 
 demo-code: install
 	$(BIN)/python manage.py demo_totp

@@ -47,3 +47,14 @@ def get_managed_section_for(user, edition, pk):
     if section is None:
         raise Http404
     return section
+
+
+def get_results_edition_for(user, year):
+    """An edition whose results an admin may read: closed and mixed (issue 9). Any other
+    edition is 404, as if it had no results, which it has not."""
+    if not has_role_permission(user, MANAGE_PERMISSION):
+        raise PermissionDenied
+    edition = Edition.objects.with_results().filter(year=year).first()
+    if edition is None:
+        raise Http404
+    return edition

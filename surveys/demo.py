@@ -1,9 +1,11 @@
 """Demo data for the surveys app, called by manage.py seed_demo.
 
 The 2020-2022 editions with generated responses close to the published figures (2022:
-n=168, 71 % union members, 49 % user representatives, mean salary about NOK 450,000, job
-descriptions more common each year), mixed like any closed edition, and an open edition of
-this year, copied from 2022, that the demo member can answer.
+n=168, 71 % union members, 49 % user representatives, mean salary about NOK 450,000) and
+their directions (job descriptions, involvement in developing the role and being treated as
+an equal more common each year; higher pay grades and the training programme pay more),
+mixed like any closed edition, and an open edition of this year, copied from 2022, that the
+demo member can answer.
 """
 
 import random
@@ -23,6 +25,22 @@ HISTORY = {
     2021: (143, 0.51, 0.68, 0.50, 436_000),
     2022: (168, 0.59, 0.71, 0.49, 450_000),
 }
+# The published reports' directions, year by year: more were involved in developing their
+# role, and more feel treated as an equal (the centre of the "treated as equal" statements).
+INVOLVEMENT = {2020: 0.36, 2021: 0.43, 2022: 0.50}
+EQUAL_CENTRE = {2020: 2.9, 2021: 3.3, 2022: 3.7}
+# Pay follows the pay grade and the training programme. Offsets from the year's mean salary,
+# weighted so that they average out to zero and the mean stays the published one.
+PAY_GRADES = {"assistant": 30, "skilled_worker": 40, "consultant": 22, "other": 4, "unknown": 4}
+GRADE_OFFSET = {
+    "assistant": -45_000,
+    "skilled_worker": 0,
+    "consultant": 60_000,
+    "other": 0,
+    "unknown": 0,
+}
+TRAINED_SHARE = 0.45
+TRAINING_OFFSET = {"yes": 22_000, "no": -18_000}
 EMPLOYERS = {"municipality": 50, "specialist": 25, "nav": 8, "ngo_private": 12, "other": 5}
 REGIONS = {"ost": 42, "vest": 22, "midt": 16, "sor": 8, "nord": 12}
 COMMENTS = [
@@ -61,21 +79,27 @@ def _strata(rng, union, representative):
         "union_member": union,
         "user_representative": representative,
         "contract_type": "permanent" if rng.random() < 0.7 else "temporary",
+        # A profile field, not a breakdown: the questionnaire takes its answer from here.
+        "training_completed": "yes" if rng.random() < TRAINED_SHARE else "no",
     }
 
 
+def _salary(rng, year, grade, trained):
+    mean = HISTORY[year][4] + GRADE_OFFSET[grade] + TRAINING_OFFSET[trained]
+    return str(int(min(700_000, max(250_000, rng.gauss(mean, 40_000)))))
+
+
 def _answers(rng, survey, year, strata, job_description):
-    salary_mean = HISTORY[year][4]
+    grade = _pick(rng, PAY_GRADES)
+    trained = strata["training_completed"]
     fixed = {
         "position_percent": str(rng.choice([20, 40, 50, 60, 80, 100, 100, 100])),
         "years_as_peer": str(rng.randint(0, 12)),
         "has_job_description": job_description,
         "representation_hours": str(rng.randint(2, 20)),
-        "salary_annual": (
-            DECLINED
-            if rng.random() < 0.1
-            else str(int(min(700_000, max(250_000, rng.gauss(salary_mean, 55_000)))))
-        ),
+        "pay_grade": grade,
+        "role_involvement": "yes" if rng.random() < INVOLVEMENT[year] else "no",
+        "salary_annual": DECLINED if rng.random() < 0.1 else _salary(rng, year, grade, trained),
         "comments": rng.choice(COMMENTS) if rng.random() < 0.15 else "",
         "stigma_description": "",
     }
@@ -87,18 +111,19 @@ def _answers(rng, survey, year, strata, job_description):
             visible = {q.key for q in survey.visible_questions(section, answers)}
             if question.key not in visible:
                 continue
-            value = _value(rng, question, fixed)
+            value = _value(rng, question, fixed, year)
             if value not in (None, "", [], {}):
                 answers[question.key] = value
     return answers
 
 
-def _value(rng, question, fixed):
+def _value(rng, question, fixed, year):
     if question.key in fixed:
         return fixed[question.key]
     codes = [c.code for c in question.choices.all()]
     if question.type == Question.Type.LIKERT:
-        return _likert(rng, question, centre=3.2)
+        centre = EQUAL_CENTRE[year] if question.key == "treated_as_equal" else 3.2
+        return _likert(rng, question, centre=centre)
     if question.type == Question.Type.MULTI:
         return rng.sample(codes, rng.randint(1, 3))
     if question.type in Question.CHOICE_TYPES:

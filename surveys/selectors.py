@@ -4,8 +4,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch
 
+from core.disclosure import threshold
+
 from .answering import is_visible
-from .models import Draft, Edition, Participation, Question, Response, Section
+from .models import Draft, Edition, FreeText, Participation, Question, Response, Section
 
 
 @dataclass
@@ -119,3 +121,33 @@ def result_responses(edition):
     return Response.objects.counted().filter(
         edition=edition, edition__in=Edition.objects.with_results()
     )
+
+
+@dataclass
+class FreeTextGroup:
+    question: Question
+    count: int
+    texts: list  # empty when count is under the threshold: never shown
+
+
+def free_text_groups(edition):
+    """The free-text answers of a results edition, per text question in questionnaire order,
+    in a new random order on every call. A question with fewer than k answers gets none:
+    a handful of texts is easy to attribute. Three queries, however many texts."""
+    texts = FreeText.objects.filter(edition=edition, edition__in=Edition.objects.with_results())
+    counts = dict(
+        texts.values("question_key").annotate(n=Count("pk")).values_list("question_key", "n")
+    )
+    shown = [key for key, n in counts.items() if n >= threshold()]
+    by_key = {}
+    for key, text in (
+        texts.filter(question_key__in=shown).order_by("?").values_list("question_key", "text")
+    ):
+        by_key.setdefault(key, []).append(text)
+    questions = edition.questions.filter(type=Question.Type.TEXT).order_by(
+        "section__order", "order"
+    )
+    return [
+        FreeTextGroup(question=q, count=counts.get(q.key, 0), texts=by_key.get(q.key, []))
+        for q in questions
+    ]

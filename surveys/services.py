@@ -475,6 +475,13 @@ def submit_preview(*, user, edition, now=None):
 
 
 @transaction.atomic
+def record_results_read(*, actor, edition, action):
+    """An admin read or exported a closed edition's results: audited before the first byte
+    is sent."""
+    record_event(actor=actor, action=action, target=edition)
+
+
+@transaction.atomic
 def import_ballot(*, edition, answers, strata, questionnaire=None):
     """A ballot for a response collected outside the portal (earlier editions), validated
     like a member's and mixed with the others. There is no participation: who answered was

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -29,6 +29,17 @@ urlpatterns = [
         name="manage-new-question",
     ),
     path("manage/<int:year>/responses/", views.dashboard, name="dashboard"),
+    re_path(
+        r"^manage/(?P<year>[0-9]+)/microdata\.(?P<fmt>csv|xlsx)$",
+        views.microdata_export,
+        name="microdata-export",
+    ),
+    re_path(
+        r"^manage/(?P<year>[0-9]+)/codebook\.(?P<fmt>csv|xlsx)$",
+        views.codebook_export,
+        name="codebook-export",
+    ),
+    path("manage/<int:year>/free-text/", views.free_text, name="free-text"),
     path("manage/<int:year>/preview/", views.start, {"preview": True}, name="preview-start"),
     path(
         "manage/<int:year>/preview/page/<int:number>/",

@@ -12,7 +12,7 @@ from core import disclosure, releases
 from core.roles import is_member, role_required
 from members import selectors as member_selectors
 
-from . import access, participation, selectors, services
+from . import access, microdata, participation, selectors, services
 from .answering import PageForm, answers_to_data, display_value
 from .forms import ConsentForm, CopyEditionForm, NewQuestionForm, QuestionForm, ScheduleForm
 
@@ -438,4 +438,61 @@ def dashboard(request, year):
         request,
         "surveys/dashboard_detail.html",
         {"edition": edition, "release": release, "tables": tables, "legend": disclosure.legend()},
+    )
+
+
+# --- Admin: results of a closed edition -----------------------------------------------------
+
+
+def _audit_results(request, edition, action):
+    services.record_results_read(actor=request.user, edition=edition, action=action)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def microdata_export(request, year, fmt):
+    """De-identified microdata (surveys.microdata); the XLSX has the codebook as its second
+    sheet. Audited before the first byte is sent."""
+    edition = access.get_results_edition_for(request.user, year)
+    _audit_results(request, edition, f"survey.microdata.export.{fmt}")
+    columns = microdata.columns_for(edition)
+    filename = f"survey-{edition.year}-microdata.{fmt}"
+    if fmt == "csv":
+        return microdata.csv_response(microdata.rows(edition, columns), filename=filename)
+    return microdata.xlsx_response(
+        [
+            ("microdata", microdata.rows(edition, columns)),
+            ("codebook", microdata.codebook_rows(columns)),
+        ],
+        filename=filename,
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def codebook_export(request, year, fmt):
+    edition = access.get_results_edition_for(request.user, year)
+    _audit_results(request, edition, f"survey.codebook.export.{fmt}")
+    lines = microdata.codebook_rows(microdata.columns_for(edition))
+    filename = f"survey-{edition.year}-codebook.{fmt}"
+    if fmt == "csv":
+        return microdata.csv_response(lines, filename=filename)
+    return microdata.xlsx_response([("codebook", lines)], filename=filename)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def free_text(request, year):
+    """What members wrote, per question, shuffled anew on every view and with nothing beside
+    it; only for questions with at least k answers. Never part of a report or an export."""
+    edition = access.get_results_edition_for(request.user, year)
+    _audit_results(request, edition, "survey.free_text.viewed")
+    return render(
+        request,
+        "surveys/free_text_list.html",
+        {
+            "edition": edition,
+            "groups": selectors.free_text_groups(edition),
+            "threshold": disclosure.threshold(),
+        },
     )
