@@ -162,3 +162,25 @@ def test_staff_without_mfa_is_sent_to_set_it_up(client, db):
     response = client.get(reverse("members:member-list"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+def test_menu_offers_a_superuser_without_a_role_no_staff_page(client, db):
+    superuser = factories.UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+    factories.with_totp(superuser)
+    client.force_login(superuser)
+    html = client.get(reverse("core:home")).content.decode()
+    for name in (
+        "members:application-list",
+        "members:member-list",
+        "members:staff-roles",
+        "members:statistics",
+        "surveys:manage-edition-list",
+        "casework:workload",
+    ):
+        assert f'href="{reverse(name)}"' not in html, name
+
+
+def test_menu_offers_an_admin_the_admin_pages(admin_client_mfa):
+    html = admin_client_mfa.get(reverse("core:home")).content.decode()
+    for name in ("members:member-list", "members:staff-roles", "surveys:manage-edition-list"):
+        assert f'href="{reverse(name)}"' in html, name
