@@ -173,3 +173,24 @@ def test_lead_cannot_move_own_restricted_case(lead_member, own_case, advisor, ot
     assert response.status_code == 400
     own_case.refresh_from_db()
     assert own_case.assignee_id == advisor.pk
+
+
+def test_covering_for_a_colleague_does_not_open_own_case(advisor_member, own_case, other_advisor):
+    from casework.models import Absence
+
+    own_case.assignee = other_advisor
+    own_case.status = Case.Status.OPEN
+    own_case.save()
+    today = timezone.localdate()
+    Absence.objects.create(
+        advisor=other_advisor, cover=advisor_member, starts_on=today, ends_on=today
+    )
+    colleague_case = CaseFactory(
+        member=factories.member_user(email="annen@example.org"),
+        assignee=other_advisor,
+        status=Case.Status.OPEN,
+    )
+    client = client_for(advisor_member)
+    assert _queue_refs(client, assignee="covered") == {colleague_case.reference}
+    url = reverse("casework:case-detail", kwargs={"pk": own_case.pk})
+    assert client.get(url).status_code == 404
