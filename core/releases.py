@@ -158,6 +158,10 @@ class TableSpec:
     # The code of the total row when the rows are part of a dimension (the months of one
     # year total to that year); None when the rows cover the whole dimension.
     rows_total: str | None = None
+    # Counts everyone may know by construction (a survey's generalised strata: every one is
+    # at least the threshold): never hidden, never hidden to protect another cell, not
+    # checked for one dominant category; still refused when 0 < n < threshold.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,8 @@ def _lines(spec, attributes_only=False):
     `attributes_only`, not the lines along a population's timeline."""
     populations = {p.key: p for p in spec.populations}
     for table in spec.tables:
+        if attributes_only and table.public:
+            continue
         population = populations[table.population]
         cells = table_cells(population, table)
         rows, cols = _grid(table)
@@ -389,6 +395,17 @@ def _margins(spec):
             if rows[i] is TOTAL or cols[j] is TOTAL:
                 found.add(key)
     return found
+
+
+def _public(spec):
+    """Cells of the tables everyone may know (TableSpec.public)."""
+    populations = {p.key: p for p in spec.populations}
+    return {
+        key
+        for table in spec.tables
+        if table.public
+        for key in table_cells(populations[table.population], table).values()
+    }
 
 
 def _stable_previous(spec, previous):
@@ -550,6 +567,10 @@ def protect(spec, previous=None):
         for key in table_cells(populations[table.population], table).values():
             if key not in values:
                 values[key] = counters[key[0]].value(key)
+    public = _public(spec)
+    small = [key for key in public if 0 < values[key] < limit]
+    if small:
+        raise ReleaseRefused([f"{_describe(key)} is public but small" for key in small])
     hidden = {key for key, v in values.items() if 0 < v < limit}
     for line, total in _lines(spec, attributes_only=True):
         whole = values[total]
@@ -566,7 +587,7 @@ def protect(spec, previous=None):
             elif before is not None and 0 < abs(values[key] - before) < limit:
                 hidden.add(key)
     neighbours, margins = _neighbours(spec), _margins(spec)
-    known = {key for key, value in stable.items() if value is not None}
+    known = {key for key, value in stable.items() if value is not None} | public
 
     def cost(key):
         return (key in margins, values[key] == 0, values[key], repr(key))
@@ -664,6 +685,7 @@ def serialise(candidate):
                 "fixed": [list(item) for item in table.fixed],
                 "rows_total": table.rows_total,
                 "percent": table.percent,
+                "public": table.public,
                 "grid": grid,
                 "labels": label,
             }
@@ -711,6 +733,7 @@ def spec_from_data(kind, data, stable=None):
             ),
             fixed=tuple(tuple(item) for item in t["fixed"]),
             rows_total=t["rows_total"],
+            public=t.get("public", False),
         )
         for t in data["tables"]
     )

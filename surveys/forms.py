@@ -184,3 +184,22 @@ class NewQuestionForm(forms.Form):
     max_length = forms.IntegerField(
         label=_("Maximum length (free text)"), required=False, min_value=1, max_value=5000
     )
+
+
+class ReportBreakdownForm(forms.Form):
+    """The one predefined dimension a report is broken down by (surveys.report.BREAKDOWNS)."""
+
+    by = forms.ChoiceField(
+        label=_("Break down by"),
+        required=False,
+        choices=(("", _("No breakdown")),),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .report import BREAKDOWNS, breakdown_label
+
+        super().__init__(*args, **kwargs)
+        self.fields["by"].choices = [
+            ("", _("No breakdown")),
+            *((by, breakdown_label(by)) for by in BREAKDOWNS),
+        ]

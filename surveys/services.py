@@ -482,6 +482,13 @@ def record_results_read(*, actor, edition, action):
 
 
 @transaction.atomic
+def record_report_read(*, actor, action, object_id):
+    """An admin viewed or exported an edition's report (the edition's year, format and
+    breakdown; never the numbers)."""
+    record_event(actor=actor, action=action, object_type="surveys.edition", object_id=object_id)
+
+
+@transaction.atomic
 def import_ballot(*, edition, answers, strata, questionnaire=None):
     """A ballot for a response collected outside the portal (earlier editions), validated
     like a member's and mixed with the others. There is no participation: who answered was

@@ -29,6 +29,12 @@ urlpatterns = [
         name="manage-new-question",
     ),
     path("manage/<int:year>/responses/", views.dashboard, name="dashboard"),
+    path("manage/<int:year>/report/", views.report, name="report"),
+    path(
+        "manage/<int:year>/report/export.<str:fmt>",
+        views.report_export,
+        name="report-export",
+    ),
     re_path(
         r"^manage/(?P<year>[0-9]+)/microdata\.(?P<fmt>csv|xlsx)$",
         views.microdata_export,

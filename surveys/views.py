@@ -13,8 +13,16 @@ from core.roles import is_member, role_required
 from members import selectors as member_selectors
 
 from . import access, microdata, participation, selectors, services
+from . import report as survey_report
 from .answering import PageForm, answers_to_data, display_value
-from .forms import ConsentForm, CopyEditionForm, NewQuestionForm, QuestionForm, ScheduleForm
+from .forms import (
+    ConsentForm,
+    CopyEditionForm,
+    NewQuestionForm,
+    QuestionForm,
+    ReportBreakdownForm,
+    ScheduleForm,
+)
 
 MANAGE = access.MANAGE_PERMISSION
 
@@ -439,6 +447,67 @@ def dashboard(request, year):
         "surveys/dashboard_detail.html",
         {"edition": edition, "release": release, "tables": tables, "legend": disclosure.legend()},
     )
+
+
+# --- Admin: the report -------------------------------------------------------------------------
+
+
+def _report_edition(user, year):
+    """A managed edition that can have a report: closed and mixed; 404 otherwise."""
+    return access.get_results_edition_for(user, year)
+
+
+@never_cache
+@role_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def report(request, year):
+    edition = _report_edition(request.user, year)
+    if request.method == "POST":
+        survey_report.request_report(edition=edition, actor=request.user)
+        messages.success(request, _("The report is being built. Reload this page in a while."))
+        return redirect("surveys:report", year=edition.year)
+    form = ReportBreakdownForm(request.GET or None)
+    by = form.cleaned_data["by"] if form.is_valid() else ""
+    result = survey_report.report_for(edition, by=by or None)
+    services.record_report_read(
+        actor=request.user, action="surveys.report.viewed", object_id=str(edition.year)
+    )
+    return render(
+        request,
+        "surveys/report_detail.html",
+        {
+            "edition": edition,
+            "report": result,
+            "form": form,
+            "by": by,
+            "suppressed": disclosure.SUPPRESSED,
+        },
+    )
+
+
+@never_cache
+@role_required(MANAGE)
+@require_http_methods(["GET"])
+def report_export(request, year, fmt):
+    edition = _report_edition(request.user, year)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = ReportBreakdownForm(request.GET or None)
+    by = form.cleaned_data["by"] if form.is_valid() else ""
+    result = survey_report.report_for(edition, by=by or None)
+    if result is None:
+        raise Http404
+    services.record_report_read(
+        actor=request.user,
+        action="surveys.report.exported",
+        object_id=f"{edition.year} {fmt} {by}".strip(),
+    )
+    heading = releases.heading(result.release)
+    filename = f"survey-report-{edition.year}{'-' + by if by else ''}.{fmt}"
+    tables = list(result.tables)
+    if fmt == "csv":
+        return disclosure.csv_response(tables, filename=filename, heading=heading)
+    return disclosure.xlsx_response(tables, filename=filename, heading=heading)
 
 
 # --- Admin: results of a closed edition -----------------------------------------------------

@@ -10,6 +10,8 @@ SAMPLE_KWARGS = {
     "surveys:manage-edition-status": {"year": 2026, "action": "open"},
     "surveys:manage-question": {"year": 2026, "pk": 1},
     "surveys:dashboard": {"year": 2026},
+    "surveys:report": {"year": 2026},
+    "surveys:report-export": {"year": 2026, "fmt": "csv"},
     "surveys:microdata-export": {"year": 2026, "fmt": "csv"},
     "surveys:codebook-export": {"year": 2026, "fmt": "xlsx"},
     "surveys:free-text": {"year": 2026},
