@@ -29,6 +29,12 @@ BEAT_SCHEDULE = [
     # Membership lifecycle (active → grace → lapsed) just after midnight Oslo time, so the
     # reminder run below sees today's statuses.
     ("membership-statuses", "members.tasks.update_membership_statuses", crontab(hour=0, minute=15)),
+    # An uploaded member list not committed within a day is deleted (it holds personal data).
+    (
+        "import-preview-purge",
+        "members.tasks.purge_stale_import_previews",
+        crontab(hour=1, minute=45),
+    ),
     # Renewal reminders in the morning, when people read email; each goes once (dedupe key).
     ("membership-reminders", "members.tasks.send_renewal_reminders", crontab(hour=8, minute=0)),
     # Statistics are published as dated releases (core.releases), not live counts.

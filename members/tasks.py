@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import importing, services
 
 
 @shared_task
@@ -16,3 +16,10 @@ def update_membership_statuses():
 def send_renewal_reminders():
     """Daily: renewal reminders due today; the outbox's dedupe key sends each once."""
     return services.send_renewal_reminders()
+
+
+@shared_task
+def purge_stale_import_previews():
+    """Nightly: member-list previews never committed, older than a day, are deleted with the
+    rows they hold. Idempotent."""
+    return importing.purge_stale_previews()

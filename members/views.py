@@ -278,20 +278,29 @@ def import_preview(request, pk):
     error = None
     if request.method == "POST":
         try:
-            batch = importing.commit_import(batch=batch, actor=request.user, request=request)
+            committed = importing.commit_import(
+                batch=batch, actor=request.user, confirmed=request.POST.getlist("confirm")
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             messages.success(
                 request,
-                _("Import done: %(created)s created, %(updated)s updated. Invitations are sent.")
-                % {"created": batch.created_count, "updated": batch.updated_count},
+                _(
+                    "Import done: %(created)s created, %(updated)s updated, %(invited)s "
+                    "invited to apply. Invitations are sent."
+                )
+                % {
+                    "created": committed.created,
+                    "updated": committed.updated,
+                    "invited": committed.invited,
+                },
             )
             return redirect("members:member-list")
     results = importing.preview_import(batch.rows)
     counts = {
         action: sum(r.action == action for r in results)
-        for action in ("create", "update", "reject")
+        for action in ("create", "update", "invite", "skip", "reject")
     }
     context = {"batch": batch, "results": results, "counts": counts, "error": error}
     return render(request, "members/import_detail.html", context)

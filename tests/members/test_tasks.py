@@ -3,9 +3,10 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from core.models import OutboxMessage
+from core.models import AuditEvent, OutboxMessage
 from members import factories, tasks
-from members.models import Membership
+from members.importing import create_import_batch
+from members.models import ImportBatch, Membership
 
 
 def test_nightly_tasks_run_the_lifecycle_and_reminders_once():
@@ -28,4 +29,22 @@ def test_beat_schedules_the_membership_jobs():
     assert {
         "members.tasks.update_membership_statuses",
         "members.tasks.send_renewal_reminders",
+        "members.tasks.purge_stale_import_previews",
     } <= tasks_scheduled
+
+
+def test_an_uncommitted_import_preview_is_purged_after_24_hours_once(admin_user):
+    rows = [{"email": "ny.person@example.org", "first_name": "Nora"}]
+    oslo = ZoneInfo("Europe/Oslo")
+    with time_machine.travel(datetime(2027, 3, 1, 10, tzinfo=oslo), tick=False):
+        stale = create_import_batch(actor=admin_user, rows=rows)
+        committed = create_import_batch(actor=admin_user, rows=[])
+        ImportBatch.objects.filter(pk=committed.pk).update(committed_at=committed.created_at)
+    with time_machine.travel(datetime(2027, 3, 2, 9, 59, tzinfo=oslo), tick=False):
+        fresh = create_import_batch(actor=admin_user, rows=rows)
+        assert tasks.purge_stale_import_previews.apply().get() == 0  # 23 h 59 min old
+    with time_machine.travel(datetime(2027, 3, 2, 10, 1, tzinfo=oslo), tick=False):
+        assert tasks.purge_stale_import_previews.apply().get() == 1
+        assert tasks.purge_stale_import_previews.apply().get() == 0
+    assert set(ImportBatch.objects.values_list("pk", flat=True)) == {committed.pk, fresh.pk}
+    assert AuditEvent.objects.get(action="members.import.purged").object_id == str(stale.pk)
