@@ -13,7 +13,13 @@ STAMP := $(VENV)/.installed
 APPS_WITH_LOCALE := members surveys casework
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint messages demo-code install prepare
+# The dependencies, pinned with their hashes: `make lock` writes them from pyproject.toml,
+# and every install (make, CI, the Dockerfile) takes exactly these files with --require-hashes.
+# Existing pins are kept; add a dependency to pyproject.toml and run `make lock` again.
+LOCK_OPTIONS := --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links
+
+.PHONY: run test lint messages demo-code install prepare lock
 
 run: prepare
 	@echo "Portal: http://127.0.0.1:$(PORT)  (demo logins in README.md; Ctrl-C stops all)"
@@ -50,7 +56,11 @@ install: $(STAMP)
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+lock: install
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements/base.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev -o requirements/dev.txt pyproject.toml

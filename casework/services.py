@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record_event
+from core import outbox
+from core.audit import forget_subject, record_event
 from core.outbox import enqueue_email
 
 from . import sla
@@ -84,6 +85,7 @@ def _notify_member(case, template):
             to=case.member.email,
             template_prefix=f"casework/email/{template}",
             context={"url": _case_url(case, for_member=True)},
+            about=outbox.about(case),
         )
 
 
@@ -93,6 +95,7 @@ def _notify_advisor(case, advisor, template):
             to=advisor.email,
             template_prefix=f"casework/email/{template}",
             context={"url": _case_url(case, for_member=False)},
+            about=outbox.about(case),
         )
 
 
@@ -620,6 +623,11 @@ def anonymise_expired_cases(*, now=None):
         Message.objects.filter(case=case).delete()
         Reminder.objects.filter(case=case).delete()
         CaseTransfer.objects.filter(case=case).delete()
+        # The audit rows and emails about the case keep action, subject line and time, but
+        # no longer name the person or hold their address.
+        if case.member_id:
+            forget_subject(target=case, user_id=case.member_id)
+        outbox.forget_recipients(about=outbox.about(case))
         case.description = ""
         case.safe_contact = ""
         case.contact_name = ""

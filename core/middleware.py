@@ -3,12 +3,15 @@ import time
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from core.roles import requires_mfa
+
+from .audit import log_rate_limited
 
 SESSION_STARTED_KEY = "erfaring_auth_started_at"
 
@@ -114,4 +117,37 @@ class NoStoreForAuthenticatedMiddleware:
         if request.user.is_authenticated:
             add_never_cache_headers(response)
             response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+        return response
+
+
+# Every view of the portal is a page or a form: none handles PUT, PATCH, DELETE, OPTIONS,
+# TRACE or CONNECT, and a function view would otherwise answer them as a GET (TRACE got the
+# page). HEAD is answered as GET by Django, without the body.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """405 for any other method, before authentication or a view sees the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
+        return self.get_response(request)
+
+
+class RateLimitLogMiddleware:
+    """allauth answers a rate limit (sign-up, password reset, email, MFA...) with 429 and no
+    hook: one security log line per refusal. Failed-login throttling shows as a form error
+    instead and is logged by the account adapter."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 429:
+            log_rate_limited(request)
         return response

@@ -58,11 +58,15 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     """Who did what to which object, and when. Never the content: the object is named by
-    type and id only. Append-only: the model refuses changes, and on PostgreSQL a trigger
-    refuses UPDATE and DELETE from any client."""
+    type and id only. Append-only: the model refuses changes, and on PostgreSQL triggers
+    refuse UPDATE, DELETE and TRUNCATE from any client (core/migrations/0005).
+
+    Deleting a user does not touch these rows (DO_NOTHING): the erasure path unlinks them
+    through core.audit.unlink_deleted_user, and any other deletion of a user with audit rows
+    fails on the foreign key at commit. So who-did-it is never nulled behind our back."""
 
     actor = models.ForeignKey(
-        "members.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "members.User", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60, blank=True)
@@ -70,7 +74,7 @@ class AuditEvent(models.Model):
     # The subject whose data was touched (e.g. the member owning a case), so a member can be
     # shown who opened their case, and an erasure can find the rows.
     subject = models.ForeignKey(
-        "members.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "members.User", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

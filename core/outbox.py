@@ -73,7 +73,13 @@ def _enqueue(*, kind, payload, dedupe_key=None):
     return message
 
 
-def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None):
+def about(target):
+    """The tag naming the object an email is about ("app.model:pk"): kept on the row after
+    sending, so the object's retention can find the emails and forget their addresses."""
+    return f"{target._meta.label_lower}:{target.pk}"
+
+
+def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None, about=None):
     """Queue an email rendered now, in the active language, from
     `<template_prefix>_subject.txt`, `_message.txt` and (optional) `_message.html`.
 
@@ -93,10 +99,13 @@ def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None):
         body=body,
         html=html,
         dedupe_key=dedupe_key,
+        about=about,
     )
 
 
-def enqueue_rendered_email(*, to, subject, body, html="", from_email=None, dedupe_key=None):
+def enqueue_rendered_email(
+    *, to, subject, body, html="", from_email=None, dedupe_key=None, about=None
+):
     payload = {
         "to": list(to),
         "from": from_email or settings.DEFAULT_FROM_EMAIL,
@@ -104,6 +113,8 @@ def enqueue_rendered_email(*, to, subject, body, html="", from_email=None, dedup
         "body": body,
         "html": html,
     }
+    if about:
+        payload["about"] = about
     return _enqueue(kind=OutboxMessage.Kind.EMAIL, payload=payload, dedupe_key=dedupe_key)
 
 
@@ -136,7 +147,21 @@ def _send_email(message):
         email.attach_alternative(payload["html"], "text/html")
     email.send()
     # Keep who and what kind, drop the text: it may hold a sign-in or verification link.
-    message.payload = {"to": payload["to"], "subject": payload["subject"]}
+    kept = ("to", "subject", "about")
+    message.payload = {key: payload[key] for key in kept if key in payload}
+
+
+def forget_recipients(*, about):
+    """Retention: the emails about one object (see `about`) keep their subject and times
+    but no longer the addresses they went to; one not yet sent is dropped."""
+    messages = OutboxMessage.objects.select_for_update().filter(payload__about=about)
+    messages.filter(status=OutboxMessage.Status.PENDING).delete()
+    forgotten = 0
+    for message in messages:
+        message.payload = {"to": [], "subject": message.payload.get("subject", ""), "about": about}
+        message.save(update_fields=["payload"])
+        forgotten += 1
+    return forgotten
 
 
 HANDLERS = {OutboxMessage.Kind.EMAIL: _send_email}

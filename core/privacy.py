@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import roles
-from .audit import record_event
+from .audit import record_event, unlink_deleted_user
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,10 @@ def delete_account(*, user):
     for registration in registrations().values():
         if registration.eraser is not None:
             registration.eraser(user)
+    user_id = user.pk
     user.delete()
+    # The audit rows are unlinked only here, once the account is gone (see AuditEvent).
+    unlink_deleted_user(user_id)
     record_event(
         actor=None, action="privacy.account_deleted", object_type=settings.AUTH_USER_MODEL.lower()
     )
@@ -412,6 +415,7 @@ register(
     exporter=_export_audit_events,
     erasure_exemption=(
         "Kept for accountability (who read or changed what, and when). The rows hold no "
-        "content; deleting the account unlinks them (actor and subject are set to null)."
+        "content; deleting the account unlinks them (actor and subject are set to null, "
+        "only by delete_account, through core.audit.unlink_deleted_user)."
     ),
 )

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PreferredLanguageMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "core.middleware.RateLimitLogMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
     "core.middleware.StaffMFARequiredMiddleware",
@@ -121,6 +123,9 @@ else:
     # test can open it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The least-privileged role web, worker and beat connect as in production (docker-compose.yml);
+# `manage.py grant_app_role`, run by the owner after migrate, creates and grants it.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and the cache live in the database, so a Redis outage never logs anyone out or

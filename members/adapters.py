@@ -6,8 +6,10 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.utils import build_absolute_uri
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from core import outbox
+from core.audit import log_security_event
 
 PORTAL_NAME = "Erfaring"
 
@@ -36,7 +38,45 @@ def links_to_site_url(context, request):
     }
 
 
+def _account_id(email):
+    """The id of the account an email names, for the security log (never the email)."""
+    from django.contrib.auth import get_user_model
+
+    if not email:
+        return None
+    return get_user_model().objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+
+
+class _Account:
+    """A user as the security log needs it: the id only."""
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            # allauth's login_failed limit: the form says "too many attempts" (no 429).
+            log_security_event(
+                "login throttled",
+                request=request,
+                user=_Account(_account_id(credentials.get("email"))),
+            )
+            raise
+
+    def authentication_failed(self, request, **credentials):
+        super().authentication_failed(request, **credentials)
+        log_security_event(
+            "login failed", request=request, user=_Account(_account_id(credentials.get("email")))
+        )
+
+    def send_password_reset_mail(self, user, email, context):
+        log_security_event("password reset requested", request=allauth_context.request, user=user)
+        super().send_password_reset_mail(user, email, context)
+
     def send_mail(self, template_prefix, email, context):
         """Account emails (verification, password reset, security notices) go through the
         outbox like every other email, so a mail or broker outage delays them but loses none."""

@@ -163,6 +163,9 @@ def consent(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+# Withdrawing deletes the profile and ends the membership: a borrowed or stolen session
+# must not do that without the password (or code) again, as for deleting the account.
+@reauthentication_required
 def withdraw_consent(request):
     if request.method == "POST":
         services.withdraw_consent(user=request.user)

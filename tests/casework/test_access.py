@@ -53,7 +53,7 @@ def test_other_member_gets_404_for_case(other_member, member_case, name, method,
         response = _call(client, name, method, member_case.pk)
     assert response.status_code == 404
     assert member_case.messages.count() == 0
-    denied = [r for r in caplog.records if r.getMessage() == "access denied"]
+    denied = [r for r in caplog.records if getattr(r, "event", "") == "access denied"]
     assert len(denied) == 1
     assert denied[0].object_id == str(member_case.pk)
     assert denied[0].user_id == other_member.pk

@@ -5,14 +5,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.db.models import Q
 from django.test import override_settings
+from django.utils import timezone
 
-from casework import sla, stats, tasks
+from casework import services, sla, stats, tasks
 from casework.factories import CaseFactory, MessageFactory, NonMemberCaseFactory
 from casework.models import Case, Message, Reminder
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
 
 from .conftest import CANARY_DESCRIPTION, CANARY_NOTE
 
@@ -214,3 +217,35 @@ def test_retention_leaves_cases_that_are_not_closed(member, advisor, status):
     tasks.anonymise_expired_cases()
     case.refresh_from_db()
     assert case.anonymised_at is None
+
+
+def test_retention_forgets_the_member_in_the_cases_audit_rows_and_emails(
+    member, advisor, topics, deliver_outbox
+):
+    case = services.request_guidance(
+        member=member, topics=[topics["stigma"]], description=CANARY_DESCRIPTION
+    )
+    services.assign_case(case=case, actor=advisor, assignee=advisor)
+    services.record_case_view(case=case, actor=advisor)
+    services.post_advisor_message(case=case, advisor=advisor, kind="reply", body="Svar her.")
+    services.post_member_reply(case=case, member=member, body="Takk for svaret.")
+    services.change_status(case=case, actor=advisor, status=Case.Status.CLOSED, outcome="other")
+    deliver_outbox()
+    rows = AuditEvent.objects.filter(object_type="casework.case", object_id=str(case.pk))
+    before = sorted(rows.values_list("action", "at"))
+    assert rows.filter(subject=member).exists()
+    assert OutboxMessage.objects.filter(payload__to__icontains=member.email).exists()
+
+    later = timezone.now() + timedelta(days=settings.CASEWORK_RETENTION_DAYS + 1)
+    assert services.anonymise_expired_cases(now=later) == 1
+
+    # Action and time stay; the member is named nowhere (the advisor's own acts keep them).
+    assert not rows.filter(Q(subject=member) | Q(actor=member)).exists()
+    assert sorted(rows.exclude(action="casework.case.anonymised").values_list("action", "at")) == (
+        before
+    )
+    assert rows.filter(actor=advisor, action="casework.case.viewed").exists()
+    assert not OutboxMessage.objects.filter(payload__to__icontains=member.email).exists()
+    emails = OutboxMessage.objects.filter(payload__about=f"casework.case:{case.pk}")
+    assert emails.count() >= 2
+    assert all(email.payload["subject"] and email.sent_at for email in emails)

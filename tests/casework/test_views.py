@@ -490,7 +490,7 @@ def test_hidden_and_unknown_references_get_the_same_not_found(
     assert _without_tokens(answers[0].content.decode(), hidden) == _without_tokens(
         answers[1].content.decode(), unknown
     )
-    denied = [r for r in caplog.records if r.getMessage() == "access denied"]
+    denied = [r for r in caplog.records if getattr(r, "event", "") == "access denied"]
     assert [r.object_id for r in denied] == [hidden, unknown]
 
 

@@ -145,8 +145,29 @@ def test_member_renews_with_one_click_after_confirming(client, db):
     assert user.membership.period_end == date(2027, 12, 31)
 
 
+def _reauthenticate(client):
+    response = client.post(
+        reverse("account_reauthenticate"), {"password": factories.DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_withdrawing_consent_needs_a_fresh_password(client, member_with_profile):
+    client.force_login(member_with_profile)  # a session, but no recent authentication
+    withdraw = reverse("members:consent-withdraw")
+    for response in (client.get(withdraw), client.post(withdraw)):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_reauthenticate"))
+    assert Profile.objects.filter(user=member_with_profile).exists()
+    assert Membership.objects.get(user=member_with_profile).status != "cancelled"
+    _reauthenticate(client)
+    assert client.post(withdraw).status_code == 302
+    assert not Profile.objects.filter(user=member_with_profile).exists()
+
+
 def test_withdrawing_consent_is_explained_and_ends_the_membership(client, member_with_profile):
     client.force_login(member_with_profile)
+    _reauthenticate(client)
     page = english(client).get(reverse("members:consent-withdraw"))
     assert b"Your profile" in page.content and b"is deleted" in page.content
     response = client.post(reverse("members:consent-withdraw"))

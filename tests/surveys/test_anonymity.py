@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from core import roles
+from core import privacy, roles
 from core.models import AuditEvent, OutboxMessage
 from members import factories
 from surveys import questionnaire, services, tasks
@@ -236,7 +236,7 @@ def test_every_stored_stratum_combination_occurs_at_least_k_times(world):
     assert min(profile_answer_groups(edition).values()) >= K
     # Deleting members (account deletion) removes nothing from the responses.
     for user in world["members"][::10]:
-        user.delete()
+        privacy.delete_account(user=user)
     assert smallest_stratum_groups() == before
     assert Response.objects.filter(edition=edition).count() == SUBMISSIONS
 

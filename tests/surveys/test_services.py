@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
+from core import privacy
 from core.models import AuditEvent, OutboxMessage
 from members import factories
 from surveys import services
@@ -360,7 +361,7 @@ def test_deleting_a_member_keeps_their_anonymous_answers_and_nothing_else(
     fill_draft(other_active_member, edition)
     counts = (Ballot.objects.count(), Response.objects.count(), Answer.objects.count())
     member_id = active_member.pk
-    active_member.delete()
+    privacy.delete_account(user=active_member)
     assert not Participation.objects.filter(member_id=member_id).exists()
     assert not Draft.objects.filter(member_id=member_id).exists()
     # The ballot stays: it never belonged to anyone.
