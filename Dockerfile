@@ -28,13 +28,15 @@ RUN pip install --no-deps --no-build-isolation .
 # Static files are collected into the image. Production settings refuse to load without
 # their secrets, so this step gets throw-away values that never leave the build.
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=build.invalid \
-    FIELD_ENCRYPTION_SALT=collectstatic-only SURVEY_RESPONSE_KEY=collectstatic-only \
-    SURVEY_BALLOT_KEYS=collectstatic-only \
-    EMAIL_URL=consolemail:// \
+    FIELD_ENCRYPTION_KEYS=collectstatic-only MFA_ENCRYPTION_KEYS=collectstatic-only \
+    SURVEY_RESPONSE_KEY=collectstatic-only SURVEY_BALLOT_KEYS=collectstatic-only CASEWORK_ATTACHMENT_KEYS=collectstatic-only \
+    EMAIL_URL=smtp://build.invalid:25 \
     python manage.py collectstatic --no-input \
     && rm -rf var && mkdir -p var/media && chown -R erfaring:erfaring var
 
 USER erfaring
 EXPOSE 8000
+# The access log leaves out the client address and user agent (gunicorn's default has both):
+# an anonymous inquiry promises that nothing about the visitor is kept, logs included.
 CMD ["gunicorn", "erfaring.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+     "--access-logfile", "-", "--access-logformat", "%(t)s \"%(m)s %(U)s\" %(s)s %(B)s %(M)sms"]

@@ -17,10 +17,12 @@ from django.utils import timezone
 from core.audit import log_denied
 from core.roles import has_role_permission
 
-from .models import Absence, Case
+from .models import Absence, Attachment, Case, Message
 
 MEMBER = "member"
 ADVISOR = "advisor"
+# The session key holding the anonymous case a visitor opened with its reference and secret.
+ANONYMOUS_CASE_SESSION_KEY = "casework_anonymous_case"
 WORK_CASEWORK = "members.work_casework"
 LEAD_CASEWORK = "members.lead_casework"
 
@@ -81,4 +83,45 @@ def get_absence_for(user, pk):
     try:
         return absences.get(pk=pk)
     except (Absence.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_attachment_for(user, case_pk, attachment_pk, *, perspective, request=None):
+    """(case, attachment) through the case gatekeeper; the member never reaches a file of an
+    internal note. Otherwise 404, logged, as for a case."""
+    case = get_case_for(user, case_pk, perspective=perspective, request=request)
+    files = Attachment.objects.filter(message__case=case)
+    if perspective == MEMBER:
+        files = files.filter(message__kind=Message.Kind.REPLY)
+    try:
+        return case, files.get(pk=attachment_pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        if request is not None:
+            log_denied(request, object_type="casework.attachment", object_id=attachment_pk)
+        raise Http404 from None
+
+
+def anonymous_case_for(request):
+    """The anonymous case this browser session opened with reference and secret, or None."""
+    pk = request.session.get(ANONYMOUS_CASE_SESSION_KEY)
+    if pk is None:
+        return None
+    return (
+        Case.objects.filter(
+            pk=pk, requester_kind=Case.RequesterKind.ANONYMOUS, anonymised_at__isnull=True
+        )
+        .prefetch_related("topics")
+        .first()
+    )
+
+
+def get_anonymous_attachment_for(request, attachment_pk):
+    case = anonymous_case_for(request)
+    if case is None:
+        raise Http404
+    try:
+        return case, Attachment.objects.get(
+            pk=attachment_pk, message__case=case, message__kind=Message.Kind.REPLY
+        )
+    except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -3,6 +3,8 @@
 A few hundred inquiries from 2020 to today across the seven topics, worked by the demo
 advisor and two colleagues, with replies and internal notes. The two cases of the demo
 member go through the services, so they have audit rows and look as they would in use.
+A lead advisor sees everyone's cases, and one colleague is away this week with the demo
+advisor covering, so both features show on the first login.
 """
 
 import random
@@ -11,15 +13,17 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core import roles
 from members import factories as member_factories
 from members.selectors import active_member_users
 
-from . import services
-from .models import Case, CaseCounter, Message, Topic
+from . import attachments, services
+from .models import Absence, Case, CaseCounter, Message, Topic
 from .selectors import strata_for
 
 DEMO_MEMBER = "medlem@erfaring.example"
 DEMO_ADVISOR = "radgiver@erfaring.example"
+DEMO_LEAD = "leder@erfaring.example"
 COLLEAGUES = [
     ("kollega.nord@erfaring.example", "Nora", "Nordby"),
     ("kollega.vest@erfaring.example", "Vegard", "Vestre"),
@@ -73,7 +77,33 @@ def _advisors():
         colleague = member_factories.advisor_user(email=email, first_name=first, last_name=last)
         member_factories.with_demo_totp(colleague)
         team.append(colleague)
+    lead = member_factories.advisor_user(email=DEMO_LEAD, first_name="Lea", last_name="Leder")
+    roles.grant_role(user=lead, role=roles.LEAD_ADVISOR)
+    member_factories.with_demo_totp(lead)
+    team.append(lead)
     return team
+
+
+def _absence(team, now):
+    """Nora Nordby is away this week; the demo advisor covers her cases."""
+    advisor, away = team[0], team[1]
+    today = timezone.localtime(now).date()
+    return Absence.objects.create(
+        advisor=away,
+        cover=advisor,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=6),
+        created_by=away,
+    )
+
+
+# A one-page PDF, so the demo member's case has a file to download.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _showcase(member, advisor, topics):
@@ -90,6 +120,12 @@ def _showcase(member, advisor, topics):
     )
     services.post_advisor_message(
         case=role, advisor=advisor, kind=Message.Kind.INTERNAL_NOTE, body=NOTES[0]
+    )
+    services.post_member_reply(
+        case=role,
+        member=member,
+        body="Her er arbeidsavtalen min, så dere ser hva som står der.",
+        files=[attachments.as_upload(DEMO_PDF, "arbeidsavtale.pdf")],
     )
     services.request_guidance(
         member=member,
@@ -213,4 +249,8 @@ def seed(*, stdout):
     count = _history(rng, members, team, topics, now)
     member = get_user_model().objects.get(email=DEMO_MEMBER)
     _showcase(member, team[0], topics)
-    stdout.write(f"casework: {count + 2} cases, advisors {', '.join(u.email for u in team)}.")
+    _absence(team, now)
+    stdout.write(
+        f"casework: {count + 2} cases, advisors {', '.join(u.email for u in team)} "
+        f"(lead {DEMO_LEAD}; {team[1].email} away, covered by {team[0].email})."
+    )

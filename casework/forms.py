@@ -1,9 +1,13 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from . import attachments
 from .models import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENTS_PER_MESSAGE,
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     MESSAGE_MAX_LENGTH,
@@ -71,8 +75,10 @@ class InquiryForm(GuidanceRequestForm):
         required=False,
         help_text=_("If the person asking is a member. Leave empty for others."),
     )
+    # "Anonymous" is what the public form records; a registered inquiry names its person.
     requester_kind = forms.ChoiceField(
-        label=_("Who is asking?"), choices=Case.RequesterKind.choices
+        label=_("Who is asking?"),
+        choices=[c for c in Case.RequesterKind.choices if c[0] != Case.RequesterKind.ANONYMOUS],
     )
     channel = forms.ChoiceField(
         label=_("Channel"),
@@ -128,7 +134,56 @@ class InquiryForm(GuidanceRequestForm):
         return data
 
 
-class MemberReplyForm(forms.Form):
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Up to five files at once; what they are is judged by casework.attachments."""
+
+    widget = MultipleFileInput(
+        attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,application/pdf,image/jpeg,image/png"}
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attach files"))
+        kwargs.setdefault("help_text", lazy(_attachments_help, str)())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(AttachmentsField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+def _attachments_help():
+    return _(
+        "Optional. PDF, JPEG, PNG or Word (DOCX), at most %(size)d MB each and %(count)d files."
+    ) % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024), "count": ATTACHMENTS_PER_MESSAGE}
+
+
+class AttachmentsMixin:
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        try:
+            attachments.check_uploads(files)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["attachments"]) from None
+        return files
+
+
+class MemberReplyForm(AttachmentsMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write a message.")},
+    )
+    attachments = AttachmentsField()
+
+
+class AnonymousReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"),
         max_length=MESSAGE_MAX_LENGTH,
@@ -137,7 +192,37 @@ class MemberReplyForm(forms.Form):
     )
 
 
-class AdvisorMessageForm(forms.Form):
+class AnonymousInquiryForm(GuidanceRequestForm):
+    """Asking without an account: the same questions, and a way to be reached only if the
+    person wants one."""
+
+    contact_email = forms.EmailField(
+        label=_("Email address (optional)"),
+        required=False,
+        help_text=_(
+            "Only if you want us to be able to reach you. Leave it empty to stay anonymous."
+        ),
+    )
+
+    field_order = ["topics", "description", "safe_contact", "contact_email"]
+
+
+class AnonymousCheckForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Case reference"),
+        max_length=20,
+        help_text=_("For example E-2026-00042."),
+        error_messages={"required": _("Give the case reference.")},
+    )
+    secret = forms.CharField(
+        label=_("Secret code"),
+        max_length=40,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Give the secret code.")},
+    )
+
+
+class AdvisorMessageForm(AttachmentsMixin, forms.Form):
     """The kind comes from the button pressed ("Send to the member" or "Save internal
     note"), never from a default: a message posted without one is refused."""
 
@@ -155,6 +240,7 @@ class AdvisorMessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write a message.")},
     )
+    attachments = AttachmentsField()
 
 
 class StatusForm(forms.Form):

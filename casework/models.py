@@ -4,7 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
+
+from core.fields import EncryptedCharField, EncryptedTextField
 
 DESCRIPTION_MIN_LENGTH = 20
 DESCRIPTION_MAX_LENGTH = 5000
@@ -60,6 +61,8 @@ class Case(models.Model):
         UNION_REP = "union_rep", _("Union representative")
         RELATIVE = "relative", _("Relative")
         OTHER = "other", _("Other")
+        # Asked through the public form without an account; reads replies with a secret.
+        ANONYMOUS = "anonymous", _("Anonymous")
 
     class Channel(models.TextChoices):
         PORTAL = "portal", _("Portal")
@@ -152,6 +155,8 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # An anonymous inquiry's one-time secret, as a password hash (never the secret itself).
+    visitor_secret_hash = models.CharField(max_length=200, blank=True, editable=False)
     # Coarse strata copied from the profile when the case is created, so statistics need no
     # join to profiles and survive the member's erasure.
     region = models.CharField(_("region"), max_length=40, blank=True)
@@ -189,6 +194,12 @@ class Case(models.Model):
                 condition=Q(member__isnull=True) | Q(requester_kind="member"),
                 name="case_member_is_member_requester",
             ),
+            # Only an anonymous inquiry is read with a secret, and it has no account.
+            models.CheckConstraint(
+                condition=Q(visitor_secret_hash="")
+                | (Q(requester_kind="anonymous") & Q(member__isnull=True)),
+                name="case_secret_only_anonymous",
+            ),
         ]
 
     def __str__(self):
@@ -208,7 +219,13 @@ class Case(models.Model):
         return self.TRANSITIONS[self.status]
 
     @property
+    def is_anonymous(self):
+        return self.requester_kind == self.RequesterKind.ANONYMOUS
+
+    @property
     def requester_display(self):
+        if self.is_anonymous:
+            return _("Anonymous")
         if self.member_id:
             return self.member.get_full_name() or self.member.email
         return self.contact_name or "-"
@@ -271,6 +288,58 @@ class Message(models.Model):
     @property
     def is_internal(self):
         return self.kind == self.Kind.INTERNAL_NOTE
+
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_MESSAGE = 5
+
+
+class Attachment(models.Model):
+    """A file sent with a message. The content is Fernet ciphertext in the
+    `casework_attachments` storage under a random name (casework.attachments); the row keeps
+    the cleaned file name (encrypted: names like "payslip-ola-nordmann.pdf" say a lot), the
+    type found from the content, and the size."""
+
+    class ContentType(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        DOCX = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "DOCX",
+        )
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = EncryptedCharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100, choices=ContentType.choices)
+    size = models.PositiveIntegerField(_("size"))
+    stored_name = models.CharField(max_length=80, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0, size__lte=ATTACHMENT_MAX_BYTES),
+                name="attachment_size_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    content_type__in=[
+                        "application/pdf",
+                        "image/jpeg",
+                        "image/png",
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    ]
+                ),
+                name="attachment_type_allowed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} #{self.pk}"
 
 
 class Reminder(models.Model):

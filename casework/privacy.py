@@ -1,9 +1,10 @@
 """Casework's part of the data-subject rights (GDPR Art. 15, 17, 20), registered with
 core.privacy (which imports this module on first use; core depends on no app).
 
-The member's export holds replies only: internal notes are the advisors' working notes and
-are left out (SECURITY.md A6), as they are left out of every page the member sees. The
-retention design is in casework.models.Case.member and services.anonymise_expired_cases.
+The member's export holds replies only, with the names of their files (not the files):
+internal notes are the advisors' working notes and are left out (SECURITY.md A6), as they
+are left out of every page the member sees. The retention design is in
+casework.models.Case.member and services.anonymise_expired_cases.
 """
 
 from django.db.models import Q
@@ -11,7 +12,8 @@ from django.db.models import Q
 from core.audit import record_event
 from core.privacy import register
 
-from .models import Absence, Case, CaseTransfer, Message, Reminder, SavedQueueFilter
+from .attachments import delete_attachments
+from .models import Absence, Attachment, Case, CaseTransfer, Message, Reminder, SavedQueueFilter
 from .selectors import case_access_log, member_cases, member_thread
 
 
@@ -30,6 +32,15 @@ def export_member_data(user):
                     "from": message.sender,
                     "at": message.created_at.isoformat(),
                     "text": message.body,
+                    # Listed, not embedded: the files are downloaded from the case page.
+                    "attachments": [
+                        {
+                            "name": attachment.name,
+                            "type": attachment.content_type,
+                            "bytes": attachment.size,
+                        }
+                        for attachment in message.attachments.all()
+                    ],
                 }
                 for message in member_thread(case)
             ],
@@ -46,6 +57,11 @@ def export_member_data(user):
 
 
 def _erase_case_links(user):
+    # The files the member sent (contracts, pay slips) go now: they are documents about the
+    # person, not the organisation's record of its guidance.
+    delete_attachments(
+        Attachment.objects.filter(message__case__member=user, message__sender="member")
+    )
     # Kept for possible legal claims (Art. 17(3)(e)) until the casework retention job
     # anonymises them; unlinked from the person now, and flagged in the audit log so the
     # advisors know the requester is gone.

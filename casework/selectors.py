@@ -172,11 +172,15 @@ def advisor_workload(viewer, *, now=None):
 
 def member_thread(case):
     """What the member sees of the conversation: replies only, never internal notes."""
-    return case.messages.filter(kind=Message.Kind.REPLY).select_related("author")
+    return (
+        case.messages.filter(kind=Message.Kind.REPLY)
+        .select_related("author")
+        .prefetch_related("attachments")
+    )
 
 
 def advisor_thread(case):
-    return case.messages.select_related("author")
+    return case.messages.select_related("author").prefetch_related("attachments")
 
 
 def related_cases(case, user):

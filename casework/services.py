@@ -1,29 +1,32 @@
 """State changes of cases. Each one is atomic and writes its audit row (who, what, when; no
 content) and any email through the outbox in the same transaction."""
 
+import secrets
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import outbox
+from core import links, outbox
 from core.audit import forget_subject, record_event
 from core.outbox import enqueue_email
 
-from . import sla
+from . import attachments, sla
 from .access import is_advisor, is_lead
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     DESCRIPTION_MIN_LENGTH,
     MESSAGE_MAX_LENGTH,
     Absence,
+    Attachment,
     Case,
     CaseCounter,
     CaseTransfer,
@@ -76,7 +79,7 @@ def _validate_request(*, topics, description):
 
 def _case_url(case, *, for_member):
     name = "casework:my-case-detail" if for_member else "casework:case-detail"
-    return settings.SITE_URL + reverse(name, kwargs={"pk": case.pk})
+    return links.absolute_url(name, pk=case.pk)
 
 
 def _notify_member(case, template):
@@ -212,29 +215,39 @@ def _validate_body(body):
     return text
 
 
-@transaction.atomic
-def post_member_reply(*, case, member, body):
-    """The member answers in their own case; a waiting or resolved case opens again."""
-    if case.member_id != member.pk:
-        raise ValidationError(_("You can only reply in your own cases."))
+def _requester_message(*, case, author, body, files):
+    """The requester's message (a member's or an anonymous visitor's), its files, and the
+    case open again if it was waiting or resolved. Files are checked before anything is
+    written, and stored last, so a refused file leaves nothing behind."""
     _lock(case)
     _check_open_for_messages(case)
     text = _validate_body(body)
+    checked = attachments.check_uploads(files)
     message = Message.objects.create(
-        case=case, author=member, kind=Message.Kind.REPLY, sender=Message.Sender.MEMBER, body=text
+        case=case, author=author, kind=Message.Kind.REPLY, sender=Message.Sender.MEMBER, body=text
     )
     if case.status in (Case.Status.WAITING, Case.Status.RESOLVED):
         case.status = Case.Status.OPEN
         case.resolved_at = None
         case.save(update_fields=["status", "resolved_at", "updated_at"])
-    _audit(actor=member, action="case.replied", case=case)
+    _audit(actor=author, action="case.replied", case=case)
     _notify_advisor(case, case.assignee, "advisor_news")
+    attachments.store(message=message, checked=checked)
     return message
 
 
 @transaction.atomic
-def post_advisor_message(*, case, advisor, kind, body):
-    """A reply to the requester, or an internal note that only advisors ever see.
+def post_member_reply(*, case, member, body, files=()):
+    """The member answers in their own case, with up to five files."""
+    if case.member_id != member.pk:
+        raise ValidationError(_("You can only reply in your own cases."))
+    return _requester_message(case=case, author=member, body=body, files=files)
+
+
+@transaction.atomic
+def post_advisor_message(*, case, advisor, kind, body, files=()):
+    """A reply to the requester, or an internal note that only advisors ever see (its
+    files too).
 
     Only replies count as the first response and only replies notify the member; a note is
     never emailed."""
@@ -246,6 +259,7 @@ def post_advisor_message(*, case, advisor, kind, body):
     _lock(case)
     if case.member_id == advisor.pk:
         raise ValidationError(_("A colleague works your own case."))
+    checked = attachments.check_uploads(files)
     if kind == Message.Kind.REPLY:
         _check_open_for_messages(case)
     elif case.is_anonymised:
@@ -266,7 +280,16 @@ def post_advisor_message(*, case, advisor, kind, body):
         _notify_member(case, "member_news")
     else:
         _audit(actor=advisor, action="case.note_added", case=case)
+    attachments.store(message=message, checked=checked)
     return message
+
+
+def record_attachment_download(*, attachment, case, actor):
+    """Who downloaded which file of a case (no content): advisors' downloads show in the
+    audit log like openings of the case."""
+    record_event(
+        actor=actor, action="casework.attachment.downloaded", target=attachment, subject=case.member
+    )
 
 
 @transaction.atomic
@@ -375,7 +398,7 @@ def assign_cases(*, cases, actor, assignee):
         enqueue_email(
             to=assignee.email,
             template_prefix="casework/email/advisor_assigned",
-            context={"url": settings.SITE_URL + reverse("casework:queue")},
+            context={"url": links.absolute_url("casework:queue")},
         )
     return len(cases)
 
@@ -458,7 +481,7 @@ def send_reminders(*, now=None):
             template_prefix="casework/email/advisor_digest",
             context={
                 **counts,
-                "url": settings.SITE_URL + reverse("casework:queue") + "?overdue=1",
+                "url": links.absolute_url("casework:queue", query={"overdue": 1}),
             },
             dedupe_key=f"casework:digest:{advisor.pk}:{today.isoformat()}",
         )
@@ -552,7 +575,7 @@ def mark_absence(*, actor, advisor, cover, starts_on, ends_on):
                 "absent": advisor.get_full_name() or advisor.email,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
-                "url": settings.SITE_URL + reverse("casework:queue") + "?assignee=covered",
+                "url": links.absolute_url("casework:queue", query={"assignee": "covered"}),
             },
         )
     return absence
@@ -620,6 +643,7 @@ def anonymise_expired_cases(*, now=None):
     cutoff = now - timedelta(days=settings.CASEWORK_RETENTION_DAYS)
     cases = list(Case.objects.due_for_anonymisation(cutoff).select_for_update())
     for case in cases:
+        attachments.delete_attachments(Attachment.objects.filter(message__case=case))
         Message.objects.filter(case=case).delete()
         Reminder.objects.filter(case=case).delete()
         CaseTransfer.objects.filter(case=case).delete()
@@ -633,8 +657,86 @@ def anonymise_expired_cases(*, now=None):
         case.contact_name = ""
         case.contact_email = ""
         case.contact_phone = ""
+        case.visitor_secret_hash = ""
         case.member = None
         case.anonymised_at = now
         case.save()
         record_event(actor=None, action="casework.case.anonymised", target=case)
     return len(cases)
+
+
+# --- Anonymous inquiries ------------------------------------------------------------------
+
+# Easy to read aloud and type: no 0/O or 1/I/L.
+SECRET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet, not a secret)
+SECRET_GROUPS = 4
+SECRET_GROUP_LENGTH = 5  # 20 characters of 31: about 99 bits
+
+
+def new_visitor_secret():
+    groups = (
+        "".join(secrets.choice(SECRET_ALPHABET) for _i in range(SECRET_GROUP_LENGTH))
+        for _g in range(SECRET_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def _normalise_secret(secret):
+    return "".join(ch for ch in (secret or "").upper() if ch.isalnum())
+
+
+@lru_cache(maxsize=1)
+def _stand_in_hash():
+    # Checked against when the reference is unknown, so that answer takes as long as a
+    # wrong secret for a real reference (no timing oracle).
+    return make_password(secrets.token_hex(16))
+
+
+@transaction.atomic
+def submit_anonymous_inquiry(*, topics, description, contact_email="", safe_contact=""):
+    """Anyone asks for guidance without an account. Returns (case, secret): the secret is
+    shown once and never stored (only its hash) nor emailed. Nothing about the visitor is
+    kept but what they typed: no address, no browser, no account."""
+    text = _validate_request(topics=topics, description=description)
+    secret = new_visitor_secret()
+    now = timezone.now()
+    case = Case(
+        reference=_next_reference(now),
+        requester_kind=Case.RequesterKind.ANONYMOUS,
+        channel=Case.Channel.PORTAL,
+        contact_email=(contact_email or "").strip(),
+        description=text,
+        safe_contact=(safe_contact or "").strip(),
+        visitor_secret_hash=make_password(_normalise_secret(secret)),
+        created_at=now,
+    )
+    case.full_clean()
+    case.save()
+    case.topics.set(topics)
+    _audit(actor=None, action="case.created", case=case)
+    return case, secret
+
+
+def find_anonymous_case(*, reference, secret):
+    """The anonymous case with this reference if the secret fits, else None: the same
+    answer, after the same hashing work, for an unknown reference and a wrong secret."""
+    case = (
+        Case.objects.filter(
+            reference=(reference or "").strip().upper(),
+            requester_kind=Case.RequesterKind.ANONYMOUS,
+            anonymised_at__isnull=True,
+        )
+        .exclude(visitor_secret_hash="")
+        .first()
+    )
+    encoded = case.visitor_secret_hash if case is not None else _stand_in_hash()
+    matches = check_password(_normalise_secret(secret), encoded)
+    return case if case is not None and matches else None
+
+
+@transaction.atomic
+def post_anonymous_reply(*, case, body):
+    """The anonymous requester answers in their case (no author: there is no account)."""
+    if not case.is_anonymous:
+        raise ValidationError(_("You can only reply in your own cases."))
+    return _requester_message(case=case, author=None, body=body, files=())

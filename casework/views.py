@@ -4,11 +4,13 @@ audited by the services or here (record_case_view)."""
 import re
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,12 +19,15 @@ from core import disclosure, releases
 from core.audit import log_denied
 from core.roles import member_required, role_required
 
-from . import access, selectors, services, stats
+from . import access, attachments, selectors, services, stats, throttle
 from .access import ADVISOR, get_case_for, visible_cases_for
 from .access import MEMBER as MEMBER_VIEW
 from .forms import (
     AbsenceForm,
     AdvisorMessageForm,
+    AnonymousCheckForm,
+    AnonymousInquiryForm,
+    AnonymousReplyForm,
     AssignForm,
     BulkAssignForm,
     CaseUpdateForm,
@@ -107,11 +112,14 @@ def my_case_detail(request, pk):
 @require_POST
 def my_case_reply(request, pk):
     case = get_case_for(request.user, pk, perspective=MEMBER_VIEW, request=request)
-    form = MemberReplyForm(request.POST)
+    form = MemberReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.post_member_reply(
-                case=case, member=request.user, body=form.cleaned_data["body"]
+                case=case,
+                member=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -285,12 +293,16 @@ def _case_action(form_name, form, action, success_message):
 @require_POST
 def case_message(request, pk):
     case = _advisor_case(request, pk)
-    form = AdvisorMessageForm(request.POST)
+    form = AdvisorMessageForm(request.POST, request.FILES)
     return _case_action(
         "message_form",
         form,
         lambda data: services.post_advisor_message(
-            case=case, advisor=request.user, kind=data["kind"], body=data["body"]
+            case=case,
+            advisor=request.user,
+            kind=data["kind"],
+            body=data["body"],
+            files=data["attachments"],
         ),
         _("Saved."),
     )(request, case)
@@ -338,6 +350,139 @@ def case_assign(request, pk):
         lambda data: services.assign_case(case=case, actor=request.user, assignee=data["assignee"]),
         _("Case assigned."),
     )(request, case)
+
+
+# --- Attachments -------------------------------------------------------------------------
+
+
+def _download(attachment):
+    """The decrypted file, streamed, always as a download: never shown inline, and the
+    browser must not guess another type than the one found from the content."""
+    response = StreamingHttpResponse(
+        attachments.open_plaintext(attachment), content_type=attachment.content_type
+    )
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name)
+    response["Content-Length"] = str(attachment.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache
+@require_GET
+def my_case_attachment(request, pk, attachment_pk):
+    case, attachment = access.get_attachment_for(
+        request.user, pk, attachment_pk, perspective=MEMBER_VIEW, request=request
+    )
+    services.record_attachment_download(attachment=attachment, case=case, actor=request.user)
+    return _download(attachment)
+
+
+@never_cache
+@advisor_required
+@require_GET
+def case_attachment(request, pk, attachment_pk):
+    case, attachment = access.get_attachment_for(
+        request.user, pk, attachment_pk, perspective=ADVISOR, request=request
+    )
+    services.record_attachment_download(attachment=attachment, case=case, actor=request.user)
+    return _download(attachment)
+
+
+# --- Anonymous inquiries -----------------------------------------------------------------
+# Public pages. Nothing about the visitor is stored: no address or browser in the database
+# or the logs (the throttle keeps a keyed hash of the address for a short window, in the
+# cache), and no account.
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def anonymous_inquiry(request):
+    form = AnonymousInquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if throttle.inquiry_blocked(request):
+            form.add_error(None, _("Too many inquiries from here. Try again in an hour."))
+            return render(request, "casework/anonymous_form.html", {"form": form}, status=429)
+        try:
+            case, secret = services.submit_anonymous_inquiry(**form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            throttle.record_inquiry(request)
+            # Rendered, not redirected: the secret is never stored, so this is the one
+            # moment it exists outside the person's own notes.
+            return render(
+                request,
+                "casework/anonymous_created.html",
+                {"reference": case.reference, "secret": secret},
+            )
+    status = 400 if form.errors else 200
+    return render(request, "casework/anonymous_form.html", {"form": form}, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def anonymous_check(request):
+    form = AnonymousCheckForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
+        if throttle.check_blocked(request, reference):
+            form.add_error(None, _("Too many tries. Wait 15 minutes and try again."))
+            status = 429
+        else:
+            case = services.find_anonymous_case(
+                reference=reference, secret=form.cleaned_data["secret"]
+            )
+            if case is not None:
+                request.session.cycle_key()
+                request.session[access.ANONYMOUS_CASE_SESSION_KEY] = case.pk
+                return redirect("casework:anonymous-case")
+            throttle.record_wrong_try(request, reference)
+            # The same words for an unknown reference and a wrong secret.
+            form.add_error(None, _("We found no inquiry with this reference and secret code."))
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "casework/anonymous_check.html", {"form": form}, status=status)
+
+
+def _anonymous_page(request, case, form, status=200):
+    context = {"case": case, "thread": selectors.member_thread(case), "reply_form": form}
+    return render(request, "casework/anonymous_detail.html", context, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def anonymous_case(request):
+    case = access.anonymous_case_for(request)
+    if case is None:
+        return redirect("casework:anonymous-check")
+    if request.method == "GET":
+        return _anonymous_page(request, case, AnonymousReplyForm())
+    if request.POST.get("leave"):
+        request.session.pop(access.ANONYMOUS_CASE_SESSION_KEY, None)
+        messages.success(request, _("You have left your inquiry on this device."))
+        return redirect("core:home")
+    form = AnonymousReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_anonymous_reply(case=case, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Your reply has been sent."))
+            return redirect("casework:anonymous-case")
+    return _anonymous_page(request, case, form, status=400)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def anonymous_attachment(request, attachment_pk):
+    _case, attachment = access.get_anonymous_attachment_for(request, attachment_pk)
+    return _download(attachment)
 
 
 # --- Lead advisor -------------------------------------------------------------------------

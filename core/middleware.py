@@ -3,7 +3,7 @@ import time
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -151,3 +151,24 @@ class RateLimitLogMiddleware:
         if response.status_code == 429:
             log_rate_limited(request)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """413 for a request whose declared body is larger than REQUEST_MAX_BYTES, before the
+    body is read (Django would spool uploaded files of any size to disk first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            return HttpResponse(
+                translation.gettext("The files are too large to send at once."),
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

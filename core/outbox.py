@@ -16,9 +16,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from . import links
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -86,13 +88,17 @@ def enqueue_email(*, to, template_prefix, context=None, dedupe_key=None, about=N
     Returns the outbox row, or None when `dedupe_key` shows it was queued before.
     Emails carry no case or survey content: only that there is news, and a link.
     """
-    context = {"site_url": settings.SITE_URL, **(context or {})}
+    context = {"site_url": links.absolute_url("core:home"), **(context or {})}
     subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
     body = render_to_string(f"{template_prefix}_message.txt", context)
+    # The HTML part is optional: only its absence is expected. An error inside one that
+    # exists (a broken tag, a failing lookup) propagates, as it would for the text part.
     try:
-        html = render_to_string(f"{template_prefix}_message.html", context)
-    except Exception:  # noqa: BLE001 - the HTML part is optional
+        html_template = get_template(f"{template_prefix}_message.html")
+    except TemplateDoesNotExist:
         html = ""
+    else:
+        html = html_template.render(context)
     return enqueue_rendered_email(
         to=[to] if isinstance(to, str) else list(to),
         subject=subject,
@@ -146,9 +152,14 @@ def _send_email(message):
     if payload.get("html"):
         email.attach_alternative(payload["html"], "text/html")
     email.send()
-    # Keep who and what kind, drop the text: it may hold a sign-in or verification link.
+    message.payload = _without_text(payload)
+
+
+def _without_text(payload):
+    """Who and what kind (and what about, for retention), not the text: it may hold a
+    password reset, sign-in or verification link, which must not outlive its delivery."""
     kept = ("to", "subject", "about")
-    message.payload = {key: payload[key] for key in kept if key in payload}
+    return {key: payload[key] for key in kept if key in payload}
 
 
 def forget_recipients(*, about):
@@ -193,6 +204,8 @@ def deliver_message(message_id):
             message.last_error = type(exc).__name__
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxMessage.Status.FAILED
+                # Never sent now, so the text (and any link in it) has no more use.
+                message.payload = _without_text(message.payload)
                 alerts.error(
                     "Outbox message %s failed after %s attempts (%s).",
                     message.pk,

@@ -64,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (CSRF parses POST): an oversized upload is refused
+    # before it is spooled to disk.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +194,7 @@ ACCOUNT_SESSION_REMEMBER = False
 # Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
+MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ALLOW_UNVERIFIED_EMAIL = False
 MFA_TOTP_ISSUER = "Erfaring"
@@ -229,6 +233,23 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest request body accepted: five attachments of 10 MB and the form around them.
+# Django limits form fields, not uploaded files; put the same limit on the reverse proxy
+# (it also sees bodies sent without a Content-Length).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=52 * 1024 * 1024)
+# Casework attachments: Fernet ciphertext only, in a folder no URL serves (no MEDIA_URL route,
+# not under STATIC_ROOT); they are read only through casework.views' gatekept downloads.
+STORAGES["casework_attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env(
+            "CASEWORK_ATTACHMENT_ROOT", default=str(Path(MEDIA_ROOT) / "casework-attachments")
+        ),
+        "base_url": None,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
 
 # --- Email ----------------------------------------------------------------------------------
 # Production must name its mail server: the console backend would write sign-in and
@@ -237,6 +258,13 @@ if not DEBUG and not env("EMAIL_URL", default=""):
     raise ImproperlyConfigured("EMAIL_URL must be set when DJANGO_DEBUG=0.")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# ...and it must be one: a console, file, in-memory or dummy backend would write reset links
+# into the logs or drop every email without a word.
+if not DEBUG and EMAIL_CONFIG.get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name an SMTP server when DJANGO_DEBUG=0 (not a console, file, "
+        "in-memory or dummy backend)."
+    )
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Erfaring <noreply@erfaring.no>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -338,13 +366,40 @@ LOGGING = {
 
 # --- App settings ---------------------------------------------------------------------------
 
-# Casework texts are encrypted at rest; the key is derived from SECRET_KEY and this salt, so
-# a database dump alone reveals nothing. Production must set it (rotation: a list, new first).
-SALT_KEY = env.list(
+# Fernet keys of the secrets stored encrypted (core/crypto.py), kept out of the database and
+# independent of SECRET_KEY, so a dump or a leaked signing key alone reveals nothing. A list
+# rotates: the first key encrypts, all of them decrypt; `manage.py rotate_encryption_keys`
+# re-encrypts everything under the first, after which the old ones can go.
+# Casework texts (contact details, descriptions, messages, transfer reasons):
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=["ZGV2LW9ubHktZmllbGQta2V5LW5vdC1zZWNyZXQhISE="] if DEBUG else [],
+)
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0.")
+# The old design's salt(s): with SECRET_KEY they derive the keys casework texts were
+# encrypted with before FIELD_ENCRYPTION_KEYS. They only decrypt; remove them once
+# rotate_encryption_keys has run (the migration that introduced the keys runs it once).
+FIELD_ENCRYPTION_SALT = env.list(
     "FIELD_ENCRYPTION_SALT", default=["dev-only-field-salt-not-secret"] if DEBUG else []
 )
-if not SALT_KEY:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DJANGO_DEBUG=0.")
+# allauth's TOTP secrets and recovery-code seeds (members.adapters.MFAAdapter): without them a
+# database copy would let anyone compute an advisor's codes.
+MFA_ENCRYPTION_KEYS = env.list(
+    "MFA_ENCRYPTION_KEYS",
+    default=["ZGV2LW9ubHktbWZhLWtleS1ub3Qtc2VjcmV0LSEhISE="] if DEBUG else [],
+)
+if not MFA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("MFA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG=0.")
+# Fernet keys that encrypt casework attachments at rest (a list rotates: new first seals,
+# all open). Separate from SECRET_KEY, so rotating the signing key leaves files readable and
+# a leaked signing key opens no file.
+CASEWORK_ATTACHMENT_KEYS = env.list(
+    "CASEWORK_ATTACHMENT_KEYS",
+    default=["ZGV2LW9ubHktYXR0YWNobWVudC1rZXktbm90LXNlY3I="] if DEBUG else [],
+)
+if not CASEWORK_ATTACHMENT_KEYS:
+    raise ImproperlyConfigured("CASEWORK_ATTACHMENT_KEYS must be set when DJANGO_DEBUG=0.")
 # Advisors promise a first response within this many Norwegian business days.
 CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS = env.int("CASEWORK_FIRST_RESPONSE_BUSINESS_DAYS", default=2)
 # Closed cases are anonymised after this many days: the three-year limitation period for claims.

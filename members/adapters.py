@@ -1,14 +1,13 @@
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
-from allauth.utils import build_absolute_uri
-from django.conf import settings
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import ValidationError
 
-from core import outbox
+from core import crypto, links, outbox
 from core.audit import log_security_event
 
 PORTAL_NAME = "Erfaring"
@@ -23,16 +22,13 @@ class Portal:
     domain: str
 
 
-def links_to_site_url(context, request):
-    """The context with every link allauth built from the request's host (confirmation,
-    password reset, sign-up) moved to SITE_URL, so that `make run PORT=8010` or a proxy's
-    internal host name never ends up in an email."""
-    if request is None:
-        return context
-    origin = build_absolute_uri(request, "/")
+def links_to_site_url(context):
+    """The context with every link allauth built (confirmation, password reset, sign-up),
+    from whatever Host the request named, moved to SITE_URL: a Host header is the client's to
+    choose, and `make run PORT=8010` or a proxy's internal host name must not reach an email."""
     return {
-        key: f"{settings.SITE_URL}/{value[len(origin) :]}"
-        if isinstance(value, str) and value.startswith(origin)
+        key: links.on_site(value)
+        if isinstance(value, str) and value.startswith(("http://", "https://"))
         else value
         for key, value in context.items()
     }
@@ -55,6 +51,14 @@ class _Account:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return links.absolute_url("account_confirm_email", emailconfirmation.key)
+
+    def get_reset_password_from_key_url(self, key):
+        # allauth's own URL, with the uid and token joined by "-" in one path segment.
+        url = links.absolute_url("account_reset_password_from_key", uidb36="UID", key="KEY")
+        return url.replace("UID-KEY", quote(key))
+
     def pre_authenticate(self, request, **credentials):
         try:
             super().pre_authenticate(request, **credentials)
@@ -81,9 +85,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """Account emails (verification, password reset, security notices) go through the
         outbox like every other email, so a mail or broker outage delays them but loses none."""
         request = allauth_context.request
-        portal = Portal(name=PORTAL_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        portal = Portal(name=PORTAL_NAME, domain=links.site_domain())
         ctx = {"request": request, "email": email, "current_site": portal}
-        ctx.update(links_to_site_url(context, request))
+        ctx.update(links_to_site_url(context))
         message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (
@@ -114,3 +118,16 @@ def verify_address_on_password_reset(sender, request, user, **kwargs):
     if not address.verified:
         address.verified = True
         address.save(update_fields=["verified"])
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth stores TOTP secrets and recovery-code seeds as given to `encrypt`; ours are
+    Fernet tokens under MFA_ENCRYPTION_KEYS, so neither a database copy nor the Django admin
+    shows a secret that computes someone's codes. `decrypt` fails loudly (InvalidToken) on a
+    value no key opens, rather than treating it as a plain-text secret someone put there."""
+
+    def encrypt(self, text):
+        return crypto.MFA.encrypt(text)
+
+    def decrypt(self, encrypted_text):
+        return crypto.MFA.decrypt(encrypted_text)

@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import Consent, County, ImportBatch, Membership, Municipality, Profile
+from .models import Consent, County, Membership, Municipality
+
+# Not registered: Profile (special-category data, read through the portal's audited member
+# pages) and ImportBatch (every imported row's personal data, seen in the import preview).
 
 
 @admin.register(County)
@@ -17,26 +20,24 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "norwegian_name"]
 
 
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "county", "municipality", "employer_type", "field", "updated_at"]
-    list_filter = ["county", "employer_type", "field"]
-    list_select_related = ["user", "county", "municipality"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["created_at", "updated_at"]
-    search_fields = ["user__email", "user__last_name"]
-
-
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "status", "period_end", "member_since", "applied_at"]
     list_filter = ["status"]
     list_select_related = ["user"]
-    raw_id_fields = ["user"]
-    # Decisions go through the portal's pages (with email and audit), not this form.
-    readonly_fields = ["applied_at", "decided_at", "decided_by", "ended_at", "updated_at"]
     search_fields = ["user__email", "user__last_name"]
     date_hierarchy = "applied_at"
+
+    # Read-only: membership decides who reaches member data, so approving, ending or
+    # extending one goes through the portal's pages, which email the person and audit it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Consent)
@@ -45,24 +46,6 @@ class ConsentAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     readonly_fields = ["user", "version", "given_at", "withdrawn_at"]
     search_fields = ["user__email"]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["pk", "created_by", "created_at", "committed_at", "created_count"]
-    list_select_related = ["created_by"]
-    readonly_fields = [
-        "created_by",
-        "created_at",
-        "committed_at",
-        "created_count",
-        "updated_count",
-        "rows",
-    ]
-    exclude = []
 
     def has_add_permission(self, request):
         return False

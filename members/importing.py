@@ -20,11 +20,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import outbox
+from core import links, outbox
 from core.audit import record_event
 
 from .models import ContractType, EmployerType, Field, ImportBatch, Membership, Profile
@@ -712,14 +711,13 @@ def _queue_invitation(user):
     password also proves the address; see members.adapters), built from its public settings
     and sent through the outbox, without a request."""
     token = account_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": token},
+    link = links.absolute_url(
+        "account_reset_password_from_key", uidb36=user_pk_to_url_str(user), key=token
     )
     outbox.enqueue_email(
         to=user.email,
         template_prefix=INVITATION_EMAIL,
-        context={"link": f"{settings.SITE_URL}{path}", "days": _link_days()},
+        context={"link": link, "days": _link_days()},
     )
 
 

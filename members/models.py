@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, is_password_usable
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,59 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        # The address and password hash as stored, so save() notices a change however it
+        # is made.
+        user._stored_email = user.__dict__.get("email")
+        user._stored_password = user.__dict__.get("password")
+        return user
+
+    def _email_changed(self, update_fields):
+        stored = getattr(self, "_stored_email", None)
+        return (
+            stored is not None
+            and self.email is not None
+            and stored.lower() != self.email.lower()
+            and (update_fields is None or "email" in update_fields)
+        )
+
+    def _password_changed(self, update_fields):
+        """A new password (set_password) on an account that had a usable one. Not the first
+        password of an invited member, and not the rehash of the same password that Django
+        does on login when the hasher's parameters change."""
+        stored = getattr(self, "_stored_password", None)
+        return (
+            self._password is not None
+            and stored is not None
+            and is_password_usable(stored)
+            and (update_fields is None or "password" in update_fields)
+            and not check_password(self._password, stored)
+        )
+
+    def save(self, *args, **kwargs):
+        """A changed sign-in address or password is told to the person (the address change
+        at the old and the new address), with an audit row, in the same transaction:
+        whoever made it (the person, an administrator in a shell or any admin page), an
+        account cannot be moved to another mailbox, or its password reset, unnoticed."""
+        update_fields = kwargs.get("update_fields")
+        old_email = getattr(self, "_stored_email", None)
+        email_changed = self._email_changed(update_fields)
+        password_changed = self._password_changed(update_fields)
+        if not (email_changed or password_changed):
+            super().save(*args, **kwargs)
+            return
+        from . import services
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if email_changed:
+                services.notify_email_changed(user=self, old_email=old_email)
+            if password_changed:
+                services.notify_password_changed(user=self)
+        self._stored_email, self._stored_password = self.email, self.password
 
 
 # --- Membership -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ outbox) in the same transaction."""
 import calendar
 from datetime import date, timedelta
 
+from allauth.core import context as allauth_context
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -399,6 +400,44 @@ def purge_expired_profiles(*, today=None):
         profile.delete()
         deleted += 1
     return deleted
+
+
+# --- Account ---------------------------------------------------------------------------------
+
+EMAIL_CHANGED_EMAIL = "members/email/email_changed"
+PASSWORD_CHANGED_EMAIL = "members/email/password_changed"  # noqa: S105 - a template name
+
+
+def _actor_of_account_change(user):
+    """(actor, whether it was someone else): from the request, when there is one."""
+    actor = getattr(allauth_context.request, "user", None)
+    return actor, bool(actor is not None and actor.is_authenticated and actor.pk != user.pk)
+
+
+def notify_email_changed(*, user, old_email):
+    """Audit a change of `user`'s sign-in address and tell them at both addresses. Called by
+    User.save() inside its transaction, so the change, its audit row and the emails commit
+    together."""
+    actor, by_other = _actor_of_account_change(user)
+    record_event(actor=actor, action="members.email.changed", target=user, subject=user)
+    for address in (old_email, user.email):
+        outbox.enqueue_email(
+            to=address,
+            template_prefix=EMAIL_CHANGED_EMAIL,
+            context={"user": user, "old_email": old_email, "by_other": by_other},
+        )
+
+
+def notify_password_changed(*, user):
+    """Audit a new password and tell the person, as notify_email_changed does (a reset
+    through allauth, a change on the account page, or set in a shell)."""
+    actor, by_other = _actor_of_account_change(user)
+    record_event(actor=actor, action="members.password.changed", target=user, subject=user)
+    outbox.enqueue_email(
+        to=user.email,
+        template_prefix=PASSWORD_CHANGED_EMAIL,
+        context={"user": user, "by_other": by_other},
+    )
 
 
 # --- Staff roles ----------------------------------------------------------------------------

@@ -80,7 +80,8 @@ def _strata(rng, union, representative):
         "union_member": union,
         "user_representative": representative,
         "contract_type": "permanent" if rng.random() < 0.7 else "temporary",
-        # A profile field, not a breakdown: the questionnaire takes its answer from here.
+        # The questionnaire takes its training-programme answer from here; mixing
+        # generalises it with the other strata.
         "training_completed": "yes" if rng.random() < TRAINED_SHARE else "no",
     }
 

@@ -3,7 +3,7 @@
 One row per mixed response, read only through `selectors.result_responses` (so only a
 closed, mixed edition has any), with:
 
-- the six generalised strata as stored at mixing (every combination shared by at least k
+- the seven generalised strata as stored at mixing (every combination shared by at least k
   responses, docs/anonymity.md); the questions taken from the profile are left out, because
   their raw answers would undo that generalisation;
 - one column per question, per Likert item, and per code of a multiple-choice question (0/1);
@@ -45,7 +45,15 @@ MISSING = {
 }
 GENERALISED = {GENERALISED_CODE: gettext_lazy("not broken down (group too small)")}
 # The strata in the order of the file: the ones the issue names, then any other.
-STRATA = ("region", "employer_type", "field", "contract_type", "union_member")
+STRATA = (
+    "region",
+    "employer_type",
+    "field",
+    "contract_type",
+    "union_member",
+    "user_representative",
+    "training_completed",
+)
 STRATA = (*STRATA, *(d for d in DIMENSIONS if d not in STRATA))
 STRATUM_LABELS = {
     "region": gettext_lazy("Region"),
@@ -54,6 +62,7 @@ STRATUM_LABELS = {
     "contract_type": gettext_lazy("Contract type"),
     "union_member": gettext_lazy("Union member"),
     "user_representative": gettext_lazy("User representative"),
+    "training_completed": gettext_lazy("Training programme"),
 }
 TOP_PERCENTILE = 95
 CHUNK = 500

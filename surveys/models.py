@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .sealing import SealedJSONField
+from .sealing import SealedJSONField, SealedTokenField
 
 
 def localized(obj, field):
@@ -399,7 +399,7 @@ class Ballot(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     edition = models.ForeignKey(Edition, on_delete=models.PROTECT, related_name="ballots")
-    sealed = models.TextField()
+    sealed = SealedTokenField()
 
     def __str__(self):
         return f"{self.edition} ballot"
@@ -424,6 +424,7 @@ class Response(models.Model):
     union_member = models.CharField(max_length=10, blank=True)
     user_representative = models.CharField(max_length=10, blank=True)
     contract_type = models.CharField(max_length=20, blank=True)
+    training_completed = models.CharField(max_length=10, blank=True)
     # Submitted from an admin's preview; excluded from every count.
     is_test = models.BooleanField(default=False)
 
@@ -431,6 +432,12 @@ class Response(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["edition", "is_test"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(training_completed__in=["", "yes", "no"]),
+                name="response_training_completed_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.edition} response"

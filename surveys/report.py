@@ -66,12 +66,15 @@ DIMENSIONS = (
     "contract_type",
     "union_member",
     "user_representative",
+    "training_completed",
 )
 # The ones the report breaks down by. Field and contract type are the first a small edition's
 # generalisation gives up (surveys.strata.HIERARCHY): in 2022 they were blank for most
 # responses, and publishing them made every stratum finer, so the auditor had to hide most
-# distributions. A stratum is the combination of these only ("ost|municipality|yes|no").
-BREAKDOWNS = ("region", "employer_type")
+# distributions. The training programme is a yes/no that generalisation keeps for nearly
+# every response (docs/anonymity.md), and the annual report's "the programme goes with higher
+# pay" needs it. A stratum is the combination of these only ("ost|municipality|yes").
+BREAKDOWNS = ("region", "employer_type", "training_completed")
 STRATUM_FIELDS = BREAKDOWNS
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
 BREAKDOWN_CHOICES = {
@@ -81,6 +84,7 @@ BREAKDOWN_CHOICES = {
     "contract_type": (_("Contract type"), ContractType.choices),
     "union_member": (_("Union member"), YES_NO),
     "user_representative": (_("User representative"), YES_NO),
+    "training_completed": (_("Training programme"), YES_NO),
 }
 NOT_BROKEN_DOWN = _("Not broken down")
 

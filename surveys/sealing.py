@@ -14,20 +14,21 @@ Two details keep the ciphertext from saying more than "a ballot" or "a draft":
 
 import json
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken
 from django.core import checks
 from django.db import models
+
+from core import crypto
 
 # Larger than any ballot of the current questionnaire (two free texts of 1,000 and 2,000
 # characters, three bytes each at most, plus about 1.5 kB of other answers).
 PAD_BYTES = 16 * 1024
 
-__all__ = ["InvalidToken", "SealedJSONField", "seal", "unseal"]
+__all__ = ["InvalidToken", "SealedJSONField", "SealedTokenField", "seal", "unseal"]
 
 
 def _fernet():
-    return MultiFernet([Fernet(key) for key in settings.SURVEY_BALLOT_KEYS])
+    return crypto.BALLOTS.fernet()
 
 
 def seal(value) -> str:
@@ -46,6 +47,9 @@ def unseal(token: str):
 class SealedJSONField(models.TextField):
     """A JSON value stored sealed: the column holds only the Fernet token."""
 
+    # manage.py rotate_encryption_keys re-seals it under the newest key (keeping time 0).
+    key_ring = crypto.BALLOTS
+
     def from_db_value(self, value, expression, connection):
         return None if value is None else unseal(value)
 
@@ -57,6 +61,13 @@ class SealedJSONField(models.TextField):
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj))
+
+
+class SealedTokenField(models.TextField):
+    """A token the service sealed itself (a ballot): stored and read as the token, named
+    here so that manage.py rotate_encryption_keys re-seals it under the newest key."""
+
+    key_ring = crypto.BALLOTS
 
 
 @checks.register(checks.Tags.security, deploy=True)

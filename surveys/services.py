@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import disclosure
+from core import disclosure, links
 from core.audit import record_event
 from core.outbox import enqueue_email
 from members import selectors as member_selectors
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 # The consent text shown on the first page; bump the version whenever the text changes.
 CONSENT_VERSION = "2026-2"
 LEGAL_BASIS = "gdpr-9-2-a-consent"
+# The profile categories sealed in a ballot: the strata that mixing generalises.
 STRATA_FIELDS = (
     "region",
     "employer_type",
@@ -49,6 +50,7 @@ STRATA_FIELDS = (
     "union_member",
     "user_representative",
     "contract_type",
+    "training_completed",
 )
 # Mixing shuffles with the operating system's randomness: a seeded generator's order could
 # be replayed by anyone who learns the seed.
@@ -446,7 +448,7 @@ def submit_response(*, user, edition, now=None):
     enqueue_email(
         to=user.email,
         template_prefix="surveys/email/receipt",
-        context={"year": edition.year, "link": f"{settings.SITE_URL}/surveys/"},
+        context={"year": edition.year, "link": links.absolute_url("surveys:edition-list")},
         dedupe_key=f"survey:{edition.pk}:receipt:{user.pk}",
     )
     return ballot
@@ -594,7 +596,7 @@ def mix_closed_editions(*, now=None):
 
 
 def _survey_link(edition):
-    return f"{settings.SITE_URL}/surveys/{edition.year}/"
+    return links.absolute_url("surveys:start", year=edition.year)
 
 
 @transaction.atomic

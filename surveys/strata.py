@@ -11,6 +11,12 @@ down", national for the region). Counties are never stored: the region is alread
 step up from the county. Dimensions are given up in the order of HIERARCHY, so the ones the
 reports publish as shares (union membership, user representative) are kept the longest.
 
+The training programme (completed or not) comes just before those two: like them it is a
+yes/no, so keeping it splits a group in two at most, where region or employer type split it
+in five; and the annual report's finding that the programme goes with higher pay needs it.
+It is no less protected for being kept late: the order only decides which category a small
+group loses first, every stored combination is shared by k whatever the order.
+
 Only responses in groups smaller than k lose a category (local recoding): a group that is
 still too small after losing one takes responses from groups that differ from it only in
 that category, as many as those can spare without falling under k, chosen at random.
@@ -25,6 +31,7 @@ HIERARCHY = (
     "field",
     "employer_type",
     "region",
+    "training_completed",
     "user_representative",
     "union_member",
 )

@@ -15,8 +15,18 @@ from django.db import migrations, models
 from django.utils import timezone
 
 import surveys.sealing
-from surveys.strata import DIMENSIONS, TooFewResponses, generalise
+from surveys.strata import TooFewResponses, generalise
 
+# The strata a response had at this migration; later ones (0007 training_completed) are
+# blank here and are left out of what is written back.
+DIMENSIONS = (
+    "contract_type",
+    "employer_type",
+    "field",
+    "region",
+    "union_member",
+    "user_representative",
+)
 ANSWER_FIELDS = ("question_key", "item_code", "code", "number", "declined")
 
 
@@ -69,7 +79,10 @@ def rewrite_responses(apps, schema_editor):
             rng.shuffle(old)
             strata = [{name: getattr(r, name) for name in DIMENSIONS} for r in old]
             try:
-                strata = generalise(strata, k=settings.DISCLOSURE_THRESHOLD, rng=rng)
+                strata = [
+                    {name: c[name] for name in DIMENSIONS}
+                    for c in generalise(strata, k=settings.DISCLOSURE_THRESHOLD, rng=rng)
+                ]
             except TooFewResponses:
                 strata = [dict.fromkeys(DIMENSIONS, "") for _r in old]
             new_responses, new_answers, texts = [], [], []

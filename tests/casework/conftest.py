@@ -57,3 +57,20 @@ def lead(db):
     roles.grant_role(user=user, role=roles.LEAD_ADVISOR)
     factories.with_totp(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def attachment_dir(tmp_path, settings):
+    """Each test's attachments in its own folder, so a test can read the raw storage."""
+    folder = tmp_path / "casework-attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "casework_attachments": {
+            **settings.STORAGES["casework_attachments"],
+            "OPTIONS": {
+                **settings.STORAGES["casework_attachments"]["OPTIONS"],
+                "location": str(folder),
+            },
+        },
+    }
+    return folder

@@ -208,3 +208,24 @@ def test_move_form_refuses_a_case_that_is_not_restricted(lead, advisor, away_cas
     assert response.status_code == 400
     shared.refresh_from_db()
     assert shared.assignee != advisor
+
+
+def test_neither_the_lead_nor_the_cover_moves_a_restricted_case_by_the_ordinary_assign(
+    lead, advisor, other_advisor, away_cases
+):
+    """The restricted-move page with its written reason is the only way: the case page's
+    assign and the queue's bulk assign do not reach a colleague's restricted case."""
+    _, restricted = away_cases
+    today = date.today()
+    Absence.objects.create(advisor=other_advisor, cover=advisor, starts_on=today, ends_on=today)
+    assign_url = reverse("casework:case-assign", kwargs={"pk": restricted.pk})
+    for user in (lead, advisor):
+        client = client_for(user)
+        assert client.post(assign_url, {"assignee": user.pk}).status_code == 404
+        client.post(
+            reverse("casework:bulk-assign"), {"cases": [restricted.pk], "assignee": user.pk}
+        )
+    restricted.refresh_from_db()
+    assert restricted.assignee == other_advisor
+    assert CaseTransfer.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="casework.case.assigned").exists()

@@ -1,9 +1,10 @@
 import io
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from casework import demo
-from casework.models import Case, Message
+from casework.models import Attachment, Case, Message
 from members import factories
 
 from .conftest import client_for
@@ -33,3 +34,16 @@ def test_demo_cases_span_the_years_and_hold_the_seed_examples(db):
     response = client_for(advisor).get(reverse("casework:queue"))
     assert response.status_code == 200
     assert response.context["page"].paginator.count > 0
+
+    # The lead sees colleagues' cases and the workload; the demo advisor covers this week.
+    lead = get_user_model().objects.get(email=demo.DEMO_LEAD)
+    assert client_for(lead).get(reverse("casework:workload")).status_code == 200
+    covered = client_for(advisor).get(reverse("casework:queue"), {"assignee": "covered"})
+    assert covered.context["page"].paginator.count > 0
+    # The demo member's case carries a file the advisor can download.
+    (attachment,) = Attachment.objects.all()
+    case = attachment.message.case
+    download = client_for(advisor).get(
+        reverse("casework:case-attachment", kwargs={"pk": case.pk, "attachment_pk": attachment.pk})
+    )
+    assert download.status_code == 200

@@ -1,8 +1,21 @@
+# Anyone may ask anonymously and read the answer with the reference and the secret.
+PUBLIC = {
+    "casework:anonymous-inquiry",
+    "casework:anonymous-check",
+    "casework:anonymous-case",
+    "casework:anonymous-attachment",
+}
+
 SAMPLE_KWARGS = {
     "casework:request-guidance": {},
     "casework:my-case-list": {},
     "casework:my-case-detail": {"pk": 1},
     "casework:my-case-reply": {"pk": 1},
+    "casework:my-case-attachment": {"pk": 1, "attachment_pk": 1},
+    "casework:anonymous-inquiry": {},
+    "casework:anonymous-check": {},
+    "casework:anonymous-case": {},
+    "casework:anonymous-attachment": {"attachment_pk": 1},
     "casework:queue": {},
     "casework:queue-save-filter": {},
     "casework:workload": {},
@@ -13,6 +26,7 @@ SAMPLE_KWARGS = {
     "casework:register-inquiry": {},
     "casework:case-detail": {"pk": 1},
     "casework:case-message": {"pk": 1},
+    "casework:case-attachment": {"pk": 1, "attachment_pk": 1},
     "casework:case-status": {"pk": 1},
     "casework:case-update": {"pk": 1},
     "casework:case-assign": {"pk": 1},

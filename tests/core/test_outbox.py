@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core import outbox
@@ -160,3 +160,43 @@ def test_sweeper_respects_retry_delay_after_a_failure(db, flaky_smtp, dead_broke
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.SENT
     assert len(mail.outbox) == 1
+
+
+def test_a_message_failed_for_good_keeps_no_text(db, flaky_smtp):
+    """A reset link in a message that will never be sent must not stay in the database."""
+    flaky_smtp.failures = 1000
+    link = "https://erfaring.example/accounts/password/reset/key/1-CANARY-RESET-TOKEN/"
+    message = outbox.enqueue_rendered_email(
+        to=["a@example.org"], subject="Reset", body=f"Reset: {link}", html=f'<a href="{link}">'
+    )
+    with pytest.raises(smtplib.SMTPException):
+        outbox.deliver_message(message.pk)
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.PENDING
+    assert link in message.payload["body"]  # kept while a retry can still send it
+
+    deliver_outbox_message.apply(args=[message.pk])
+
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert message.payload == {"to": ["a@example.org"], "subject": "Reset"}
+
+
+def test_an_error_in_an_html_part_is_not_hidden(db, settings, tmp_path):
+    (tmp_path / "broken_subject.txt").write_text("Subject")
+    (tmp_path / "broken_message.txt").write_text("Text part")
+    (tmp_path / "broken_message.html").write_text("<p>{% url 'no-such-view' %}</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+
+    with pytest.raises(NoReverseMatch):
+        outbox.enqueue_email(to="a@example.org", template_prefix="broken")
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_an_email_without_an_html_part_is_text_only(db, settings, tmp_path):
+    (tmp_path / "plain_subject.txt").write_text("Subject")
+    (tmp_path / "plain_message.txt").write_text("Text part")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+
+    message = outbox.enqueue_email(to="a@example.org", template_prefix="plain")
+    assert (message.payload["body"], message.payload["html"]) == ("Text part", "")

@@ -82,10 +82,10 @@ B_DESCRIPTION = "KANARI-B-INQUIRY-9c7 about my salary, long enough to be valid"
 B_DRAFT_TEXT = "KANARI-B-DRAFT-ANSWER-3f5"
 B_CANARIES = (B_EMAIL, B_DESCRIPTION, B_DRAFT_TEXT)
 # Session, user, roles (one query: templates ask the roles, not the permission tables) and the
-# session's own bookkeeping; the download adds a fixed number
-# per section, plus two per case of the person's own (casework.privacy reads each thread).
+# session's own bookkeeping; the download adds a fixed number per section, plus three per
+# case of the person's own (casework.privacy reads each thread and the files listed with it).
 MY_DATA_PAGE_QUERIES = 11
-DOWNLOAD_QUERIES = 55
+DOWNLOAD_QUERIES = 56
 
 
 def _activate(user, *, county):

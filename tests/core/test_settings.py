@@ -32,9 +32,12 @@ def production_env(tmp_path, **overrides):
         "DJANGO_SETTINGS_MODULE": "erfaring.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_ENCRYPTION_SALT": "",
+        "MFA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "SURVEY_RESPONSE_KEY": secrets.token_urlsafe(32),
         "SURVEY_BALLOT_KEYS": Fernet.generate_key().decode(),
+        "CASEWORK_ATTACHMENT_KEYS": Fernet.generate_key().decode(),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "DJANGO_ALLOWED_HOSTS": PRODUCTION_HOST,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -69,7 +72,9 @@ def run_python(args, env, timeout=120):
         "EMAIL_URL",
         "SURVEY_RESPONSE_KEY",
         "SURVEY_BALLOT_KEYS",
-        "FIELD_ENCRYPTION_SALT",
+        "FIELD_ENCRYPTION_KEYS",
+        "MFA_ENCRYPTION_KEYS",
+        "CASEWORK_ATTACHMENT_KEYS",
     ],
 )
 def test_production_start_up_refuses_a_missing_variable(tmp_path, variable):
@@ -79,6 +84,27 @@ def test_production_start_up_refuses_a_missing_variable(tmp_path, variable):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    "email_url", ["consolemail://", "filemail:///tmp/mail", "memorymail://", "dummymail://"]
+)
+def test_production_start_up_refuses_an_email_backend_that_sends_nothing(tmp_path, email_url):
+    result = run_python(["manage.py", "check"], production_env(tmp_path, EMAIL_URL=email_url))
+
+    assert result.returncode != 0
+    assert "EMAIL_URL must name an SMTP server" in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["FIELD_ENCRYPTION_KEYS", "MFA_ENCRYPTION_KEYS"])
+def test_deploy_check_refuses_a_value_that_is_not_a_fernet_key(tmp_path, variable):
+    result = run_python(
+        ["manage.py", "check", "--deploy"], production_env(tmp_path, **{variable: "secret"})
+    )
+
+    assert result.returncode != 0
+    assert "core.E010" in result.stdout + result.stderr
+    assert variable in result.stdout + result.stderr
 
 
 def test_deploy_check_is_clean_under_production_settings(tmp_path):

@@ -346,3 +346,80 @@ def test_application_sends_a_receipt_naming_no_details(person, deliver_outbox):
     assert email.subject == "Vi har mottatt søknaden din"
     for word in ("bergen", "nav", "rus"):
         assert word not in (email.subject + email.body).lower()
+
+
+# --- Changing an account's email address ----------------------------------------------------
+
+
+def test_an_administrator_changing_an_email_address_is_told_to_both_addresses(
+    admin_user, rf, deliver_outbox
+):
+    from allauth.core.context import request_context
+
+    advisor = factories.advisor_user(email="radgiver@example.org")
+    advisor = type(advisor).objects.get(pk=advisor.pk)
+    request = rf.post("/admin/")
+    request.user = admin_user
+
+    with request_context(request):
+        advisor.email = "takeover@attacker.example"
+        advisor.save()
+
+    deliver_outbox()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "radgiver@example.org",
+        "takeover@attacker.example",
+    ]
+    for message in mail.outbox:
+        assert "radgiver@example.org" in message.body
+        assert "takeover@attacker.example" in message.body
+    event = AuditEvent.objects.get(action="members.email.changed")
+    assert (event.actor, event.subject) == (admin_user, advisor)
+
+
+def test_saving_a_user_without_changing_the_address_sends_nothing(member):
+    member = type(member).objects.get(pk=member.pk)
+    queued = OutboxMessage.objects.count()
+    member.first_name = "Nytt"
+    member.save()
+    member.email = member.email.upper()  # the same mailbox
+    member.save()
+
+    assert OutboxMessage.objects.count() == queued
+    assert not AuditEvent.objects.filter(action="members.email.changed").exists()
+
+
+def test_a_password_set_by_an_administrator_is_told_to_the_person(admin_user, rf, deliver_outbox):
+    from allauth.core.context import request_context
+
+    advisor = factories.advisor_user(email="radgiver@example.org")
+    advisor = type(advisor).objects.get(pk=advisor.pk)
+    request = rf.post("/admin/")
+    request.user = admin_user
+
+    with request_context(request):
+        advisor.set_password("chosen-by-the-administrator")
+        advisor.save()
+
+    deliver_outbox()
+    (message,) = mail.outbox
+    assert message.to == ["radgiver@example.org"]
+    assert "/accounts/password/reset/" in message.body
+    event = AuditEvent.objects.get(action="members.password.changed")
+    assert (event.actor, event.subject) == (admin_user, advisor)
+
+
+def test_a_first_password_or_a_rehash_of_the_same_one_tells_nobody(member):
+    invited = factories.UserFactory(email="invited@example.org")
+    invited.set_unusable_password()
+    invited.save()
+    member, invited = (type(user).objects.get(pk=user.pk) for user in (member, invited))
+    queued = OutboxMessage.objects.count()
+
+    invited.set_password("the-first-password-of-mine")  # accepting an import invitation
+    invited.save()
+    member.set_password(factories.DEFAULT_PASSWORD)  # Django's rehash on login
+    member.save(update_fields=["password"])
+
+    assert OutboxMessage.objects.count() == queued
+    assert not AuditEvent.objects.filter(action="members.password.changed").exists()

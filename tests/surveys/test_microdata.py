@@ -87,13 +87,14 @@ def test_microdata_csv_has_one_row_per_response_and_nothing_that_identifies(admi
     assert response["Content-Disposition"].startswith("attachment;")
     header, *rows = csv_lines(response)
     assert len(rows) == Response.objects.filter(edition=results_edition).count() == N
-    assert header[:6] == [
+    assert header[:7] == [
         "region",
         "employer_type",
         "field",
         "contract_type",
         "union_member",
         "user_representative",
+        "training_completed",
     ]
     text = body(admin.get(url("microdata-export", 2022, "csv"))).decode()
     # No identifier, no free text, and not the raw profile answers behind the strata.
@@ -101,7 +102,11 @@ def test_microdata_csv_has_one_row_per_response_and_nothing_that_identifies(admi
     for pk in Response.objects.values_list("pk", flat=True):
         assert str(pk) not in text
     assert COMMENT_CANARY not in text and STIGMA_CANARY not in text
-    assert not {"comments", "stigma_description", "employer_sector", "service_field"} & set(header)
+    profile_answers = {"employer_sector", "service_field", "training_programme"}
+    assert not {"comments", "stigma_description", *profile_answers} & set(header)
+    # The training programme is there as a generalised stratum, not always "not answered".
+    training = [row[header.index("training_completed")] for row in rows]
+    assert set(training) & {"yes", "no"} and set(training) <= {"yes", "no", "-6"}
     # Multiple choice: one 0/1 column per code.
     tasks = [i for i, name in enumerate(header) if name.startswith("tasks__")]
     assert len(tasks) == 5
@@ -153,6 +158,9 @@ def test_xlsx_microdata_has_the_codebook_as_second_sheet_covering_every_column(
             assert labels, variable
     salary = next(row for row in book if row[0] == "salary_annual")
     assert "-7" in salary[7] and salary[6] == "nok" and salary[8]
+    training = next(row for row in book if row[0] == "training_completed")
+    assert training[4] == "stratum" and training[3] == "Training programme"
+    assert "yes = Ja / Yes" in training[5] and "-6" in training[7]
     # Numbers are numbers in the sheet.
     column = data[0].index("salary_annual")
     assert all(isinstance(row[column], int | float) for row in data[1:])

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _fixed_edition(year=2022, *, text_nb="Har du en skriftlig stillingsbeskrivelse?"):
-    """22 responses in two strata of 10 and 12 (region, employer type, union and user
-    representative all follow the stratum), hand-computed in the tests below."""
+    """22 responses in two strata of 10 and 12 (region, employer type, union, user
+    representative and training programme all follow the stratum), hand-computed in the
+    tests below."""
     section = f.SectionFactory(edition=f.EditionFactory(year=year))
     f.yes_no(section, "has_job_description", text_nb=text_nb)
     f.number(section, "salary_annual")
@@ -30,12 +31,14 @@ def _fixed_edition(year=2022, *, text_nb="Har du en skriftlig stillingsbeskrivel
         "employer_type": "municipality",
         "union_member": "yes",
         "user_representative": "no",
+        "training_completed": "yes",
     }
     b = {
         "region": "vest",
         "employer_type": "specialist",
         "union_member": "no",
         "user_representative": "yes",
+        "training_completed": "no",
     }
     salaries_a = [400_000, 410_000, 420_000, 430_000, 440_000]
     salaries_b = [300_000, 310_000, 320_000, 330_000, 340_000, 350_000, 360_000]
@@ -87,6 +90,31 @@ def test_report_numbers_match_hand_computed_figures():
     assert stats[0] == ("All", [12, 367_500.0, 327_500.0, 355_000.0, 412_500.0])
     assert stats[1] == ("Western Norway", [7, 330_000.0, 315_000.0, 330_000.0, 345_000.0])
     assert stats[2] == ("Eastern Norway", [5, 420_000.0, 410_000.0, 420_000.0, 430_000.0])
+
+
+def test_report_breaks_down_by_training_programme_and_shows_its_pay(admin_client_mfa):
+    """The training programme is a predefined breakdown: those who completed it (the ten of
+    Eastern Norway) earn NOK 420,000 on average, the others 330,000."""
+    edition = _fixed_edition()
+    report.build_report(year=2022)
+    result = report.report_for(edition, by="training_completed", language="en")
+    job = _question(result, "has_job_description")
+    assert job.breakdown[0].row_label == "Training programme"
+    assert _cells(job.breakdown[0]) == [
+        ("Yes", [5, 5, 0, 10]),
+        ("No", [7, 5, 0, 12]),
+        ("Total", [12, 10, 0, 22]),
+    ]
+    stats = _cells(_question(result, "salary_annual").tables[1])
+    assert stats[1] == ("Yes", [5, 420_000.0, 410_000.0, 420_000.0, 430_000.0])
+    assert stats[2] == ("No", [7, 330_000.0, 315_000.0, 330_000.0, 345_000.0])
+    page = admin_client_mfa.get(
+        reverse("surveys:report", args=[2022]), {"by": "training_completed"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Utdanningsprogram" in html
+    assert '<th scope="row">Ja</th>' in html and '<th scope="row">Nei</th>' in html
 
 
 def test_report_is_built_once():

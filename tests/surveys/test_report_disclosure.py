@@ -27,38 +27,46 @@ from surveys.strata import generalise
 ANSWERS = ("yes", "no", report.MISSING)
 REGIONS = ("ost", "vest", "")
 EMPLOYERS = ("municipality", "nav", "")
+TRAININGS = ("yes", "no", "")
 QUESTIONS = ("q1", "q2")
 
 
 def _edition(rows):
-    """rows: [(region, employer, q1 answer, q2 answer)], strata already generalised."""
+    """rows: [(region, employer, training programme, q1 answer, q2 answer)], strata already
+    generalised."""
     section = f.SectionFactory(edition=f.EditionFactory(year=2022))
     for key in QUESTIONS:
         f.yes_no(section, key)
-    for region, employer, a1, a2 in rows:
+    for region, employer, training, a1, a2 in rows:
         answers = {k: a for k, a in zip(QUESTIONS, (a1, a2), strict=True) if a != report.MISSING}
-        f.respond(section.edition, answers, region=region, employer_type=employer)
+        f.respond(
+            section.edition,
+            answers,
+            region=region,
+            employer_type=employer,
+            training_completed=training,
+        )
     return section.edition
 
 
 def _generalised(raw, seed):
-    strata = [{"region": r, "employer_type": e} for r, e, _a1, _a2 in raw]
+    strata = [{"region": r, "employer_type": e, "training_completed": t} for r, e, t, *_a in raw]
     done = generalise(strata, k=threshold(), rng=random.Random(seed))
     return [
-        (s["region"], s["employer_type"], a1, a2)
-        for s, (_r, _e, a1, a2) in zip(done, raw, strict=True)
+        (s["region"], s["employer_type"], s["training_completed"], a1, a2)
+        for s, (*_strata, a1, a2) in zip(done, raw, strict=True)
     ]
 
 
 # --- The independent LP -------------------------------------------------------------------------
 
-JOINT = list(itertools.product(ANSWERS, ANSWERS, REGIONS, EMPLOYERS))
+JOINT = list(itertools.product(ANSWERS, ANSWERS, REGIONS, EMPLOYERS, TRAININGS))
 
 
 def _matches(cell, joint):
-    a1, a2, region, employer = joint
+    a1, a2, region, employer, training = joint
     answers = {"q1": a1, "q2": a2}
-    strata = {"region": region, "employer_type": employer}
+    strata = {"region": region, "employer_type": employer, "training_completed": training}
     if cell["answer"] is not None and answers[cell["question"]] != cell["answer"]:
         return False
     return all(strata[field] == code for field, code in cell["strata"].items())
@@ -82,7 +90,7 @@ def _cells(release):
                     elif ":" in code:
                         by, value = code.split(":", 1)
                         cell["strata"][by] = value
-                    else:  # a stratum: "region|employer_type"
+                    else:  # a stratum: "region|employer_type|training_completed"
                         values = code.split("|")
                         cell["strata"] = dict(zip(report.STRATUM_FIELDS, values, strict=True))
                 yield cell, table["grid"][i][j]
@@ -160,7 +168,13 @@ def _page_and_exports_counts(client, edition):
 
 
 answer = st.sampled_from(ANSWERS)
-response = st.tuples(st.sampled_from(REGIONS[:2]), st.sampled_from(EMPLOYERS[:2]), answer, answer)
+response = st.tuples(
+    st.sampled_from(REGIONS[:2]),
+    st.sampled_from(EMPLOYERS[:2]),
+    st.sampled_from(TRAININGS[:2]),
+    answer,
+    answer,
+)
 
 
 @settings(
@@ -198,8 +212,8 @@ def _primary_only(spec, previous=None):
 @pytest.mark.django_db
 def test_the_full_lp_catches_a_report_without_secondary_suppression(monkeypatch):
     # Eastern Norway: 3 yes, 7 no; the region's 10 is public, so its hidden 3 = 10 - 7.
-    rows = [("ost", "municipality", "yes" if i < 3 else "no", "yes") for i in range(10)]
-    rows += [("vest", "nav", "yes" if i < 6 else "no", "no") for i in range(10)]
+    rows = [("ost", "municipality", "yes", "yes" if i < 3 else "no", "yes") for i in range(10)]
+    rows += [("vest", "nav", "no", "yes" if i < 6 else "no", "no") for i in range(10)]
     _edition(rows)
     monkeypatch.setattr(releases, "protect", _primary_only)
     release = report.build_report(year=2022)
@@ -208,8 +222,8 @@ def test_the_full_lp_catches_a_report_without_secondary_suppression(monkeypatch)
 
 @pytest.mark.django_db
 def test_the_same_data_protected_passes_the_full_lp():
-    rows = [("ost", "municipality", "yes" if i < 3 else "no", "yes") for i in range(10)]
-    rows += [("vest", "nav", "yes" if i < 6 else "no", "no") for i in range(10)]
+    rows = [("ost", "municipality", "yes", "yes" if i < 3 else "no", "yes") for i in range(10)]
+    rows += [("vest", "nav", "no", "yes" if i < 6 else "no", "no") for i in range(10)]
     _edition(rows)
     release = report.build_report(year=2022)
     assert small_published(release) == []

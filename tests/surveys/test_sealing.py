@@ -37,3 +37,25 @@ def test_deploy_check_refuses_a_value_that_is_not_a_fernet_key():
     with override_settings(SURVEY_BALLOT_KEYS=["collectstatic-only"]):
         assert [error.id for error in check_ballot_keys(None)] == ["surveys.E001"]
     assert check_ballot_keys(None) == []
+
+
+def test_key_rotation_reseals_waiting_ballots_under_the_new_key_without_a_time(edition, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from surveys.models import Ballot
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.SURVEY_BALLOT_KEYS = [old]
+    ballot = Ballot.objects.create(edition=edition, sealed=seal({"answers": {"q": 1}}))
+
+    settings.SURVEY_BALLOT_KEYS = [new, old]
+    out = io.StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    settings.SURVEY_BALLOT_KEYS = [new]
+
+    assert "surveys.Ballot.sealed: 1 rows read, 1 re-encrypted" in out.getvalue()
+    token = Ballot.objects.get(pk=ballot.pk).sealed
+    assert unseal(token) == {"answers": {"q": 1}}
+    assert base64.urlsafe_b64decode(token)[1:9] == bytes(8)

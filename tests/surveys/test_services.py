@@ -1,3 +1,4 @@
+import hashlib
 import threading
 from datetime import timedelta
 
@@ -5,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test import override_settings
 from django.utils import timezone
 
 from core import privacy
@@ -97,7 +99,12 @@ def test_after_submit_no_row_links_the_answers_to_the_member(active_member, edit
     assert token.digest == services.submission_digest(
         member_id=active_member.pk, edition_id=edition.pk
     )
-    assert str(active_member.pk) not in token.digest
+    # Keyed: without SURVEY_RESPONSE_KEY no one can compute a member's digest and look for it
+    # (an unkeyed hash of "member:edition" could be tried for every member id).
+    unkeyed = hashlib.sha256(f"{active_member.pk}:{edition.pk}".encode()).hexdigest()
+    with override_settings(SURVEY_RESPONSE_KEY="another-key"):
+        other_key = services.submission_digest(member_id=active_member.pk, edition_id=edition.pk)
+    assert token.digest not in {unkeyed, other_key}
     assert not hasattr(Response, "created_at")
     assert isinstance(ballot.pk, type(token.pk))  # random ids: no order to match on
 

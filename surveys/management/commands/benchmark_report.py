@@ -93,6 +93,7 @@ class Command(BaseCommand):
                 employer_type=rng.choice(EMPLOYERS),
                 union_member=rng.choice(["yes", "no"]),
                 user_representative=rng.choice(["yes", "no"]),
+                training_completed=rng.choice(["yes", "no", ""]),
             )
             for _ in range(responses)
         ]
