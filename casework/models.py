@@ -172,6 +172,14 @@ class Case(models.Model):
             models.Index(fields=["status", "-created_at"], name="case_status_created"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
             models.Index(fields=["follow_up_on"], name="case_follow_up"),
+            # The queue's default view and its count: the active cases of an advisor (or
+            # triage), newest first. Only active cases are in it, so it stays small however
+            # many closed cases an advisor has behind them.
+            models.Index(
+                fields=["assignee", "-created_at"],
+                condition=~Q(status__in=["resolved", "closed"]) & Q(anonymised_at__isnull=True),
+                name="case_active_assignee",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,19 +1,25 @@
+import hashlib
 import time
 
-from allauth.mfa.utils import is_mfa_enabled
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.usersessions.internal import usersessionkit
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from core.roles import requires_mfa
+from core.roles import has_authenticator, requires_mfa
 
 from .audit import log_rate_limited
 
 SESSION_STARTED_KEY = "erfaring_auth_started_at"
+SESSION_SEEN_KEY = "erfaring_seen_at"
+SESSION_CLIENT_KEY = "erfaring_client"
 
 
 class PreferredLanguageMiddleware:
@@ -40,8 +46,12 @@ class PreferredLanguageMiddleware:
 
 
 def stamp_session_start(sender, request, user, **kwargs):
-    """The absolute lifetime counts from the moment of login."""
-    request.session[SESSION_STARTED_KEY] = time.time()
+    """The absolute lifetime counts from the moment of login; the login also recorded the
+    session's activity (allauth's user-session row), so the next minute need not."""
+    now = time.time()
+    request.session[SESSION_STARTED_KEY] = now
+    request.session[SESSION_SEEN_KEY] = now
+    request.session[SESSION_CLIENT_KEY] = _client_fingerprint(request)
 
 
 class SessionLifetimeMiddleware:
@@ -58,6 +68,59 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """Renew the idle timeout and record the session's activity (the "Sessions" page's last
+    seen, address and browser) at most once a minute, instead of writing the session row
+    (SESSION_SAVE_EVERY_REQUEST) and the user-session row (allauth's UserSessionsMiddleware)
+    on every request. A request from another address or browser is recorded at once, as
+    allauth would."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if request.user.is_authenticated and session.session_key:
+            now = time.time()
+            client = _client_fingerprint(request)
+            seen = session.get(SESSION_SEEN_KEY, 0)
+            stale = now - seen >= settings.SESSION_TOUCH_SECONDS
+            if stale or session.get(SESSION_CLIENT_KEY) != client:
+                _record_activity(request, session)
+                # Changing the session saves it at the end of the request, with a new expiry.
+                session[SESSION_SEEN_KEY] = now
+                session[SESSION_CLIENT_KEY] = client
+        return self.get_response(request)
+
+
+def _record_activity(request, session):
+    """allauth's track_activity() reads the row and the user, then saves it in a transaction;
+    when the client is the same, one UPDATE does. Otherwise (a new address or browser, no
+    row yet) allauth records it and sends its session_client_changed signal."""
+    agent = request.META.get("HTTP_USER_AGENT", "")[
+        : UserSession._meta.get_field("user_agent").max_length
+    ]
+    try:
+        address = get_account_adapter().get_client_ip(request)
+    except PermissionDenied:
+        address = None
+    same_client = UserSession.objects.filter(
+        session_key=session.session_key, user=request.user, ip=address, user_agent=agent
+    )
+    if address is None or not same_client.update(last_seen_at=timezone.now()):
+        usersessionkit.track_activity(request, user=request.user, session=session)
+
+
+def _client_fingerprint(request):
+    """A digest of the address and browser, so the session need not hold them."""
+    try:
+        address = get_account_adapter().get_client_ip(request)
+    except PermissionDenied:  # no address (a test's force_login): the next request records
+        address = ""
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return hashlib.sha256(f"{address}\n{agent}".encode()).hexdigest()[:16]
 
 
 # Pages a staff account without an authenticator may still reach: setting one up and leaving.
@@ -95,7 +158,7 @@ class StaffMFARequiredMiddleware:
     @staticmethod
     def _must_set_up_mfa(request):
         user = request.user
-        if not (user.is_authenticated and requires_mfa(user)) or is_mfa_enabled(user):
+        if not (user.is_authenticated and requires_mfa(user)) or has_authenticator(user):
             return False
         if request.path_info.startswith(settings.STATIC_URL):
             return False

@@ -21,9 +21,11 @@ The policy, the same in every app:
 
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 MEMBER = "member"
@@ -74,34 +76,89 @@ def sync_role_groups_after_migrate(**kwargs):
     sync_role_groups()
 
 
+# Prefixes of the rows of the one query behind _principal(): a role, a permission, an
+# authenticator.
+_ROLE, _PERM, _MFA = "role:", "perm:", "mfa:"
+
 _role_sources = []
 
 
 def register_role_source(source):
     """Add a role that follows from an app's data: `source(user)` returns a queryset of
-    one row per role the user has, as `role_value(name)` (unioned with the staff groups
-    into one query)."""
+    one row per role the user has, as `role_value(name)` (unioned into the request's one
+    query, _principal())."""
     if source not in _role_sources:
         _role_sources.append(source)
 
 
 def role_value(name):
-    return models.Value(name, output_field=models.CharField())
+    return models.Value(_ROLE + name, output_field=models.CharField())
+
+
+def _principal(user):
+    """What every page asks about the signed-in person, read in one query and kept on the user
+    object for the rest of the request: the roles (staff groups and the registered sources,
+    the member role), the permissions their groups and their own grants give (what the
+    permission backend answers, for the Django admin), and whether they have an
+    authenticator (the MFA check). Nothing is kept across requests, so a role granted or
+    revoked counts from the next request."""
+    cached = getattr(user, "_principal", None)
+    if cached is not None:
+        return cached
+    text = models.CharField()
+
+    def tagged(prefix, *parts):
+        return Concat(models.Value(prefix), *parts, output_field=text)
+
+    permission = ("content_type__app_label", models.Value("."), "codename")
+    rows = (
+        Group.objects.filter(user=user, name__in=STAFF_ROLES)
+        .values_list(tagged(_ROLE, "name"), flat=True)
+        .union(
+            *(source(user) for source in _role_sources),
+            # Permission is ordered; a part of a UNION may not be.
+            Permission.objects.filter(group__user=user)
+            .order_by()
+            .values_list(tagged(_PERM, *permission), flat=True),
+            Permission.objects.filter(user=user)
+            .order_by()
+            .values_list(tagged(_PERM, *permission), flat=True),
+            Authenticator.objects.filter(user=user).values_list(
+                models.Value(_MFA, output_field=text), flat=True
+            ),
+        )
+    )
+    cached = frozenset(rows)
+    user._principal = cached
+    return cached
+
+
+def forget_principal(user):
+    """Drop what this request read about `user`'s roles and permissions (after a change)."""
+    for cache in ("_principal", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
 
 
 def role_names(user):
     """The user's roles, read once per request (the menu, the MFA check and the views all
-    ask): the staff groups and the registered sources (the member role) in one query."""
+    ask), in the same query as their permissions and authenticator. An inactive account
+    has none."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_role_names", None)
-    if cached is None:
-        rows = Group.objects.filter(user=user, name__in=STAFF_ROLES).values_list("name", flat=True)
-        if _role_sources:
-            rows = rows.union(*(source(user) for source in _role_sources))
-        cached = frozenset(rows)
-        user._role_names = cached
-    return cached
+    return frozenset(row[len(_ROLE) :] for row in _principal(user) if row.startswith(_ROLE))
+
+
+def permission_codes(user):
+    """The "app_label.codename" permissions of the user's groups and own grants (what
+    ModelBackend would read with two more queries). Being a superuser adds none."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(row[len(_PERM) :] for row in _principal(user) if row.startswith(_PERM))
+
+
+def has_authenticator(user):
+    """allauth's is_mfa_enabled(), from the request's one query."""
+    return user.is_authenticated and _MFA in _principal(user)
 
 
 def has_role(user, role):
@@ -205,9 +262,7 @@ def grant_role(*, user, role):
     if role == ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_role_names", None)
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cache, None)
+    forget_principal(user)
 
 
 @transaction.atomic
@@ -216,6 +271,4 @@ def revoke_role(*, user, role):
     if role == ADMIN and user.is_staff and not user.is_superuser:
         user.is_staff = False
         user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_role_names", None)
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cache, None)
+    forget_principal(user)

@@ -1,5 +1,4 @@
 from allauth.account.decorators import reauthentication_required
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import privacy
+from . import privacy, roles
 from .forms import AccountDeleteForm
 from .health import health_report
 from .home import home_context_for
@@ -24,7 +23,7 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "core/home.html")
-    context = {"mfa_enabled": is_mfa_enabled(user), **home_context_for(user)}
+    context = {"mfa_enabled": roles.has_authenticator(user), **home_context_for(user)}
     return render(request, "core/home.html", context)
 
 

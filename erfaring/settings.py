@@ -78,8 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "core.middleware.RateLimitLogMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "core.middleware.SessionLifetimeMiddleware",
+    "core.middleware.SessionActivityMiddleware",
     "core.middleware.StaffMFARequiredMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
 ]
@@ -133,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and the cache live in the database, so a Redis outage never logs anyone out or
 # switches off the login rate limits (allauth needs a real, shared cache for those).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -141,10 +141,15 @@ CACHES = {
     }
 }
 
-# Idle timeout 30 minutes (refreshed on every request); the absolute lifetime of 12 hours is
-# enforced by core.middleware.SessionLifetimeMiddleware.
+# Idle timeout 30 minutes, renewed at most once a minute by
+# core.middleware.SessionActivityMiddleware (not by saving the session on every request); the
+# absolute lifetime of 12 hours is enforced by core.middleware.SessionLifetimeMiddleware.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+# How often an active session's row and its user-session row are rewritten: at most once a
+# minute. The idle timeout counts from the last rewrite, so a session ends between 29 and 30
+# minutes after the last request: never later.
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # Flash messages ("signed in as <email>") stay server-side: the default cookie storage would
@@ -154,7 +159,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "members.backends.PermissionBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [

@@ -323,10 +323,10 @@ def _seed(member, advisor, n):
         NonMemberCaseFactory()
 
 
-# Session, user, usersession, roles (which answer the menu's permissions too), the saved
-# filter, count, page, topics, the filter form's choices and the absences the advisor
-# covers: the same number however many cases there are.
-QUEUE_QUERIES = 19
+# Session, user, roles with permissions and authenticator, the saved filter, count, page,
+# topics, the filter form's choices and the absences the advisor covers: the same number
+# however many cases there are.
+QUEUE_QUERIES = 10
 
 
 def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):
@@ -377,8 +377,8 @@ def test_my_cases_query_count_is_flat(member_client, member, django_assert_num_q
     assert len(response.context["cases"]) == 9
 
 
-# Framework (session, user, user session, roles, session save) plus the cases and their topics.
-MY_CASES_QUERIES = 13
+# The request's three (session, user, roles) plus the cases and their topics.
+MY_CASES_QUERIES = 5
 
 
 def test_member_reply_cannot_become_a_note_or_change_the_case(
@@ -625,3 +625,50 @@ def test_saved_filter_page_offers_to_save_what_is_shown(advisor_client, topics):
 def test_saving_an_unknown_filter_is_refused(advisor_client):
     response = advisor_client.post(reverse("casework:queue-save-filter"), {"status": "bogus"})
     assert response.status_code == 400
+
+
+# --- What the writes cost (issue 14) ----------------------------------------------------------
+
+# The request's three (session, user, roles) and the topics; then, in one transaction, the
+# next reference, the profile's strata, the case, its topics, the audit row and the outbox
+# row; and the session, which keeps the confirmation. Plus the transaction's two statements
+# (savepoints here, BEGIN and COMMIT in production).
+GUIDANCE_POST_QUERIES = 13
+# The request's three, the case and its topics; in one transaction the case under a row lock
+# (two advisors must not overwrite each other), the message, the case's first response, the
+# audit row and the outbox row; whether the case is still the advisor's; the session, which
+# keeps the confirmation. Plus the transaction's two.
+REPLY_POST_QUERIES = 14
+
+
+def test_guidance_request_costs_thirteen_statements(
+    member_client, member, topics, django_assert_num_queries
+):
+    member_client.get(reverse("casework:request-guidance"))
+    data = {"topics": [topics["unclear_role"].pk], "description": CANARY_DESCRIPTION}
+    with django_assert_num_queries(GUIDANCE_POST_QUERIES):
+        response = member_client.post(reverse("casework:request-guidance"), data)
+    case = Case.objects.get(member=member)
+    assert response["Location"] == reverse("casework:my-case-detail", kwargs={"pk": case.pk})
+    # A second request the same year takes the next number, in the same number of statements.
+    with django_assert_num_queries(GUIDANCE_POST_QUERIES):
+        member_client.post(reverse("casework:request-guidance"), data)
+    year = timezone.localdate().year
+    assert sorted(Case.objects.values_list("reference", flat=True)) == [
+        f"E-{year}-00001",
+        f"E-{year}-00002",
+    ]
+
+
+def test_advisor_reply_costs_fourteen_statements(
+    advisor_client, assigned_case, django_assert_num_queries
+):
+    url = reverse("casework:case-detail", kwargs={"pk": assigned_case.pk})
+    advisor_client.get(url)
+    with django_assert_num_queries(REPLY_POST_QUERIES):
+        response = advisor_client.post(
+            reverse("casework:case-message", kwargs={"pk": assigned_case.pk}),
+            {"kind": "reply", "body": "Vi ringer deg i morgen."},
+        )
+    assert response["Location"] == url
+    assert assigned_case.messages.get().body == "Vi ringer deg i morgen."

@@ -11,6 +11,9 @@ from django.utils import timezone
 from core.tasks import record_worker_heartbeat
 from members import factories
 
+# The idle timeout is renewed by the once-a-minute session rewrite: keep its real clock.
+pytestmark = pytest.mark.session_clock
+
 
 def test_health_reports_each_part(client, db):
     response = client.get(reverse("health"))

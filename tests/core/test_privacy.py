@@ -81,11 +81,11 @@ B_EMAIL = "kanari-b-2a9@example.org"
 B_DESCRIPTION = "KANARI-B-INQUIRY-9c7 about my salary, long enough to be valid"
 B_DRAFT_TEXT = "KANARI-B-DRAFT-ANSWER-3f5"
 B_CANARIES = (B_EMAIL, B_DESCRIPTION, B_DRAFT_TEXT)
-# Session, user, roles (one query: templates ask the roles, not the permission tables) and the
-# session's own bookkeeping; the download adds a fixed number per section, plus three per
-# case of the person's own (casework.privacy reads each thread and the files listed with it).
-MY_DATA_PAGE_QUERIES = 11
-DOWNLOAD_QUERIES = 56
+# Session, user, and roles with permissions and authenticator (the floor: nothing more); the
+# download adds a fixed number per section, plus three per case of the person's own
+# (casework.privacy reads each thread and the files listed with it).
+MY_DATA_PAGE_QUERIES = 3
+DOWNLOAD_QUERIES = 48
 
 
 def _activate(user, *, county):

@@ -12,11 +12,13 @@ import re
 import secrets
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.contrib.sessions.backends import db
 
 from core import outbox
 from erfaring.celery import app as celery_app
@@ -151,7 +153,9 @@ def test_argon2_hashes_new_passwords():
 
 
 def test_sessions_and_cache_live_in_the_database_not_in_redis():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Django's database store, saving an existing session in one statement (core.sessions).
+    assert settings.SESSION_ENGINE == "core.sessions"
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, db.SessionStore)
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
 
 

@@ -38,7 +38,12 @@ for _app in APPS:
         getattr(importlib.import_module(f"tests.{_app}.url_samples"), "PUBLIC", ())
     )
 
-ADMIN_ARGUMENT_SAMPLES = {"object_id": "1", "app_label": "auth", "content_type_id": 1, "url": "x"}
+ADMIN_ARGUMENT_SAMPLES = {
+    "object_id": "1",
+    "app_label": "members",
+    "content_type_id": 1,
+    "url": "x",
+}
 
 
 def _sample_kwargs():

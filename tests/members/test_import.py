@@ -23,10 +23,10 @@ GOOD_ROWS = [
 ]
 
 
-# The request's own (session, user, roles, which answer the menu too, MFA) and three of the
-# page's: the batch, the municipality list, and the accounts named in the file (with their
+# The request's own (session, user, and roles with permissions and authenticator) and three of
+# the page's: the batch, the municipality list, and the accounts named in the file (with their
 # membership and profile).
-PREVIEW_QUERIES = 15
+PREVIEW_QUERIES = 6
 
 
 def csv_file(*rows, name="members.csv", encoding="utf-8"):

@@ -103,10 +103,9 @@ def test_statistics_page_query_count_is_flat(admin_client_mfa, django_assert_num
         admin_client_mfa.get(STATS, {"table": "county.employer_type"})
 
 
-# The request's own (session, user, user sessions, MFA, roles, which answer the menu's
-# permissions too, session save) plus one read of the stored release, however many members
-# and tables.
-STATISTICS_QUERIES = 13
+# The request's own (session, user, and roles with permissions and authenticator) plus one
+# read of the stored release, however many members and tables.
+STATISTICS_QUERIES = 4
 
 
 @pytest.mark.parametrize(

@@ -227,9 +227,9 @@ def _queries(client, url):
     return len(context)
 
 
-# Session, user, user sessions (3), MFA check, permissions (2), county filter, count, audit
-# row, roles for the menu, county choices, the page of memberships, session save (3).
-MEMBER_LIST_QUERIES = 19
+# Session, user, roles with permissions and authenticator, county filter, count, audit row,
+# county choices, the page of memberships.
+MEMBER_LIST_QUERIES = 8
 
 
 def test_member_list_query_count_is_flat(admin_client_mfa, django_assert_num_queries):

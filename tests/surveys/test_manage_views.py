@@ -307,10 +307,9 @@ def test_admin_copies_the_latest_edition_whatever_order_they_were_made_in(admin,
     assert Edition.objects.get(year=2023).copied_from.year == 2022
 
 
-# The framework's per-request queries (session, user, roles, which answer the menu's
-# permissions too), the edition, and ours: totals, three weekly curves, and one per
-# breakdown table.
-DASHBOARD_QUERIES = 14
+# The framework's per-request queries (session, user, and roles with permissions and
+# authenticator), the edition, and the stored release it shows.
+DASHBOARD_QUERIES = 5
 
 
 def test_dashboard_query_count_is_flat_in_the_number_of_participants(admin, edition):

@@ -44,12 +44,12 @@ def _queries(client, method, path, data=None):
     return len(context)
 
 
-# About half are the framework's on every request (session, allauth's user sessions, roles
-# with the membership check, permissions); ours: edition, participation, draft, and four for
+# Three are the framework's on every request (session, user, and roles with the membership
+# check, permissions and authenticator); ours: edition, participation, draft, and four for
 # the questionnaire (sections, questions, choices, Likert items).
-PAGE_GET_QUERIES = 20
-PAGE_POST_QUERIES = 22
-REVIEW_QUERIES = 21  # one more: the profile, for the answers taken from it
+PAGE_GET_QUERIES = 10
+PAGE_POST_QUERIES = 14
+REVIEW_QUERIES = 11  # one more: the profile, for the answers taken from it
 
 
 def test_answering_pages_query_count_does_not_grow_with_answers(
@@ -71,6 +71,11 @@ def test_answering_pages_query_count_does_not_grow_with_answers(
         _queries(client, "get", review),
     )
     answer_everything(client, edition)
+    # The walk's last post leaves something in the session for the next page to show (one
+    # session write); the browser goes to the review next, and so does this test, so that
+    # write is not counted against page six. (The session is no longer saved on every
+    # request, so a one-off write now shows in a count.)
+    client.get(review)
     many = (
         _queries(client, "get", page_six),
         _queries(client, "post", page_six, six_data),
