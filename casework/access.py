@@ -5,6 +5,8 @@ Two perspectives: a member sees their own cases (replies only); an advisor sees 
 queue (unassigned, not restricted), the cases assigned to them (restricted or not) and,
 while they cover for an absent colleague, that colleague's cases that are not restricted; a
 lead advisor also sees every colleague's case that is not restricted, to reassign it.
+Never, from the advisor perspective, a case of their own: an advisor who is also a member
+meets their own case only as a member (replies, no internal notes), and a colleague works it.
 Admins see statistics only, never case content.
 """
 
@@ -13,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.audit import log_denied
-from members.roles import has_role_permission
+from core.roles import has_role_permission
 
 from .models import Absence, Attachment, Case, Message
 
@@ -51,8 +53,14 @@ def visible_cases_for(user, *, perspective):
             shared = Q(restricted=False) & (
                 Q(assignee__isnull=True) | Q(assignee__in=covered_advisors(user))
             )
-        return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True)
+        return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True).exclude(
+            member=user
+        )
     return Case.objects.none()
+
+
+def can_open_case(user, pk, *, perspective):
+    return visible_cases_for(user, perspective=perspective).filter(pk=pk).exists()
 
 
 def get_case_for(user, pk, *, perspective, request=None):

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core import roles
 from members import factories as member_factories
-from members import roles
 from members.selectors import active_member_users
 
 from . import attachments, services

@@ -16,7 +16,7 @@ from .models import (
     Message,
     Topic,
 )
-from .selectors import advisors
+from .selectors import advisors, assignable_advisors
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
@@ -286,9 +286,9 @@ class AssignForm(forms.Form):
         error_messages={"invalid_choice": _("Cases can only be assigned to advisors.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = advisors()
+        self.fields["assignee"].queryset = assignable_advisors(case)
 
 
 class BulkAssignForm(AssignForm):

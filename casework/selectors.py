@@ -39,6 +39,14 @@ def advisors():
     return get_user_model().objects.filter(pk__in=pks).order_by("first_name", "last_name", "email")
 
 
+def assignable_advisors(case=None):
+    """The advisors a case may go to: never the member who asked (an advisor who is also
+    a member has their case worked by a colleague)."""
+    if case is None or case.member_id is None:
+        return advisors()
+    return advisors().exclude(pk=case.member_id)
+
+
 def strata_for(member):
     """The coarse strata copied onto a new case (see Case.region)."""
     strata = breakdown_strata_for(member)
@@ -126,11 +134,14 @@ def overdue_q(now=None, *, prefix=""):
     )
 
 
-def _workload_counts(now, prefix):
+def _workload_counts(now, prefix, viewer):
     def q(**lookups):
         return Q(**{prefix + key: value for key, value in lookups.items()})
 
-    live = q(anonymised_at__isnull=True, status__in=OPEN_STATUSES)
+    # The viewer's own cases (a lead who is also a member) are not theirs to count.
+    live = q(anonymised_at__isnull=True, status__in=OPEN_STATUSES) & (
+        q(member__isnull=True) | ~q(member=viewer)
+    )
     return {
         "open_cases": Count(prefix + "pk", filter=live, distinct=True),
         "overdue_cases": Count(
@@ -146,13 +157,16 @@ def _workload_counts(now, prefix):
     }
 
 
-def advisor_workload(*, now=None):
-    """For the lead advisor: per advisor, their open cases, how many are overdue and how
-    many wait for a first response (restricted ones counted, never shown); and the same for
-    triage. Counts only, in two queries."""
+def advisor_workload(viewer, *, now=None):
+    """For the lead advisor (`viewer`): per advisor, their open cases, how many are overdue
+    and how many wait for a first response (restricted ones counted, never shown); and the
+    same for triage; the viewer's own cases as a member left out. Counts only, in two
+    queries."""
     now = now or timezone.now()
-    per_advisor = advisors().annotate(**_workload_counts(now, "assigned_cases__"))
-    triage = Case.objects.filter(assignee__isnull=True).aggregate(**_workload_counts(now, ""))
+    per_advisor = advisors().annotate(**_workload_counts(now, "assigned_cases__", viewer))
+    triage = Case.objects.filter(assignee__isnull=True).aggregate(
+        **_workload_counts(now, "", viewer)
+    )
     return list(per_advisor), triage
 
 

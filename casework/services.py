@@ -35,6 +35,20 @@ from .models import (
 from .selectors import advisors, strata_for
 
 
+def _lock(case):
+    """Reload `case` under a row lock for the rest of the transaction: a change is checked
+    against, and made on, what is stored now, not what a page loaded earlier; a second
+    advisor's change waits for the first and then sees it. The member the page already read
+    is kept if the case still names them (refresh_from_db forgets it, and the audit and
+    email would read it again)."""
+    member_field = Case._meta.get_field("member")
+    member = case.member if member_field.is_cached(case) else None
+    case.refresh_from_db(from_queryset=Case.objects.select_for_update())
+    if member is not None and case.member_id == member.pk:
+        member_field.set_cached_value(case, member)
+    return case
+
+
 def _audit(*, actor, action, case):
     record_event(actor=actor, action=f"casework.{action}", target=case, subject=case.member)
 
@@ -148,6 +162,15 @@ def register_inquiry(
     from someone else (a manager, a union representative, a relative)."""
     if not is_advisor(advisor):
         raise ValidationError(_("Only advisors can register inquiries."))
+    if member is not None and member.pk == advisor.pk:
+        raise ValidationError(
+            {
+                "member_email": _(
+                    "You cannot register an inquiry of your own. Ask for guidance as a "
+                    "member, and a colleague will take it."
+                )
+            }
+        )
     text = _validate_request(topics=topics, description=description)
     if member is not None:
         requester_kind = Case.RequesterKind.MEMBER
@@ -212,6 +235,7 @@ def _requester_message(*, case, author, body, files):
     """The requester's message (a member's or an anonymous visitor's), its files, and the
     case open again if it was waiting or resolved. Files are checked before anything is
     written, and stored last, so a refused file leaves nothing behind."""
+    _lock(case)
     _check_open_for_messages(case)
     text = _validate_body(body)
     checked = attachments.check_uploads(files)
@@ -248,6 +272,9 @@ def post_advisor_message(*, case, advisor, kind, body, files=()):
     if kind not in Message.Kind.values:
         raise ValidationError({"kind": _("Choose a reply or an internal note.")})
     text = _validate_body(body)
+    _lock(case)
+    if case.member_id == advisor.pk:
+        raise ValidationError(_("A colleague works your own case."))
     checked = attachments.check_uploads(files)
     if kind == Message.Kind.REPLY:
         _check_open_for_messages(case)
@@ -284,6 +311,7 @@ def record_attachment_download(*, attachment, case, actor):
 @transaction.atomic
 def change_status(*, case, actor, status, outcome=""):
     """Move a case along its workflow (see Case.TRANSITIONS); closing needs an outcome."""
+    _lock(case)
     if status not in Case.TRANSITIONS.get(case.status, ()):
         raise ValidationError(
             {
@@ -311,7 +339,16 @@ def change_status(*, case, actor, status, outcome=""):
     old = case.status
     case.status = status
     case.full_clean()
-    case.save()
+    case.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "closed_at",
+            "resolved_at",
+            "follow_up_on",
+            "updated_at",
+        ]
+    )
     _audit(actor=actor, action=f"case.status.{old}-{status}", case=case)
     return case
 
@@ -320,26 +357,32 @@ def change_status(*, case, actor, status, outcome=""):
 def update_case(*, case, actor, priority, follow_up_on, restricted):
     """Priority, follow-up date and the restricted flag (only for a case assigned to
     someone: nobody else could see it)."""
+    _lock(case)
     if restricted and case.assignee_id is None:
         raise ValidationError({"restricted": _("Assign the case before you restrict it.")})
     case.priority = priority
     case.follow_up_on = follow_up_on
     case.restricted = restricted
     case.full_clean()
-    case.save()
+    case.save(update_fields=["priority", "follow_up_on", "restricted", "updated_at"])
     _audit(actor=actor, action="case.updated", case=case)
     return case
 
 
-def _check_assignee(assignee):
+def _check_assignee(assignee, cases=()):
     if assignee is not None and not advisors().filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": _("Cases can only be assigned to advisors.")})
+    if assignee is not None and any(case.member_id == assignee.pk for case in cases):
+        raise ValidationError(
+            {"assignee": _("An advisor cannot work their own case: choose a colleague.")}
+        )
 
 
 @transaction.atomic
 def assign_case(*, case, actor, assignee):
     """Give the case to an advisor (or back to triage with None)."""
-    _check_assignee(assignee)
+    _lock(case)
+    _check_assignee(assignee, [case])
     if assignee is None and case.restricted:
         raise ValidationError(
             {"assignee": _("A restricted case must stay assigned to an advisor.")}
@@ -356,7 +399,9 @@ def assign_case(*, case, actor, assignee):
 @transaction.atomic
 def assign_cases(*, cases, actor, assignee):
     """Bulk assignment from the queue: all of them or none."""
-    _check_assignee(assignee)
+    for case in sorted(cases, key=lambda case: case.pk):  # one lock order: no deadlock
+        _lock(case)
+    _check_assignee(assignee, cases)
     if assignee is None and any(case.restricted for case in cases):
         raise ValidationError(
             {"assignee": _("A restricted case must stay assigned to an advisor.")}
@@ -394,10 +439,12 @@ def _due_reminders(now):
     }
 
     def recipients(case):
+        # Nobody is reminded of their own case as a member.
         if case.assignee_id is None:
-            return triage
-        if case.assignee_id in covers and not case.restricted:
-            return [covers[case.assignee_id]]
+            return [advisor for advisor in triage if advisor.pk != case.member_id]
+        cover = covers.get(case.assignee_id)
+        if cover is not None and not case.restricted and cover.pk != case.member_id:
+            return [cover]
         return [case.assignee]
 
     due = []
@@ -581,12 +628,15 @@ def move_restricted_case(*, lead, reference, assignee, reason):
     case = (
         Case.objects.select_for_update()
         .filter(reference=reference, restricted=True, anonymised_at__isnull=True)
+        .exclude(member=lead)
         .first()
     )
+    # The lead's own case as a member is not theirs to move: the same answer as for none.
     if case is None:
         raise ValidationError({"reference": _("No restricted case has this reference.")})
     if case.assignee_id == assignee.pk:
         raise ValidationError({"assignee": _("The case is already with this advisor.")})
+    _check_assignee(assignee, [case])
     CaseTransfer.objects.create(
         case=case, from_advisor=case.assignee, to_advisor=assignee, moved_by=lead, reason=text
     )

@@ -4,12 +4,8 @@ audited by the services or here (record_case_view)."""
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import (
-    login_not_required,
-    permission_required,
-    user_passes_test,
-)
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -20,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import disclosure, releases
-from core.audit import log_denied, record_event
-from members.roles import is_member
+from core.audit import log_denied
+from core.roles import member_required, role_required
 
 from . import access, attachments, selectors, services, stats, throttle
 from .access import ADVISOR, get_case_for, visible_cases_for
@@ -48,24 +44,9 @@ QUEUE_PAGE_SIZE = 25
 FULL_REFERENCE = re.compile(r"E-\d{4}-\d{5,}")
 
 
-def advisor_required(view):
-    def check(user):
-        if not access.is_advisor(user):
-            raise PermissionDenied
-        return True
-
-    return user_passes_test(check)(view)
-
-
-def _member_required(view):
-    def wrapped(request, *args, **kwargs):
-        if not is_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+advisor_required = role_required(access.WORK_CASEWORK)
+lead_required = role_required(access.LEAD_CASEWORK)
+statistics_required = role_required("members.view_statistics")
 
 
 def _apply_errors(form, error):
@@ -81,7 +62,7 @@ def _apply_errors(form, error):
 
 
 @never_cache
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def request_guidance(request):
     form = GuidanceRequestForm(request.POST or None)
@@ -269,7 +250,8 @@ def _case_page(request, case, *, status=200, **forms):
                 "restricted": case.restricted,
             }
         ),
-        "assign_form": forms.get("assign_form") or AssignForm(initial={"assignee": case.assignee}),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(case=case, initial={"assignee": case.assignee}),
     }
     return render(request, "casework/case_detail.html", context, status=status)
 
@@ -297,7 +279,7 @@ def _case_action(form_name, form, action, success_message):
                 _apply_errors(form, error)
             else:
                 messages.success(request, success_message)
-                if visible_cases_for(request.user, perspective=ADVISOR).filter(pk=case.pk).exists():
+                if access.can_open_case(request.user, case.pk, perspective=ADVISOR):
                     return redirect("casework:case-detail", pk=case.pk)
                 return redirect("casework:queue")
         case.refresh_from_db()
@@ -361,7 +343,7 @@ def case_update(request, pk):
 @require_POST
 def case_assign(request, pk):
     case = _advisor_case(request, pk)
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST, case=case)
     return _case_action(
         "assign_form",
         form,
@@ -506,20 +488,11 @@ def anonymous_attachment(request, attachment_pk):
 # --- Lead advisor -------------------------------------------------------------------------
 
 
-def lead_required(view):
-    def check(user):
-        if not access.is_lead(user):
-            raise PermissionDenied
-        return True
-
-    return user_passes_test(check)(view)
-
-
 @never_cache
 @lead_required
 @require_GET
 def workload(request):
-    advisors, triage = selectors.advisor_workload()
+    advisors, triage = selectors.advisor_workload(request.user)
     return render(request, "casework/workload_list.html", {"advisors": advisors, "triage": triage})
 
 
@@ -583,8 +556,6 @@ def absence_end(request, pk):
 
 # --- Admin statistics ---------------------------------------------------------------------
 
-statistics_required = permission_required("members.view_statistics", raise_exception=True)
-
 
 def _statistics_tables(request):
     """The release (?release=N, else the latest) and its tables for the chosen
@@ -628,12 +599,7 @@ def statistics_page(request):
     if result is None:
         return render(request, "casework/statistics_detail.html", {"form": form}, status=400)
     release = result.get("release")
-    record_event(
-        actor=request.user,
-        action="casework.statistics.viewed",
-        object_type="core.release",
-        object_id=release.label if release else "",
-    )
+    releases.record_read(actor=request.user, action="casework.statistics.viewed", release=release)
     query = request.GET.copy()
     if release is not None:
         query["release"] = release.number
@@ -656,11 +622,8 @@ def statistics_export(request, fmt):
     if not result:
         raise Http404
     release = result["release"]
-    record_event(
-        actor=request.user,
-        action=f"casework.statistics.exported.{fmt}",
-        object_type="core.release",
-        object_id=release.label,
+    releases.record_read(
+        actor=request.user, action=f"casework.statistics.exported.{fmt}", release=release
     )
     name = (
         f"casework-statistics-{release.number}-{result['period']}-{result['year'] or 'all'}.{fmt}"

@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
-from members.roles import has_authenticator, requires_mfa
+from core.roles import has_authenticator, requires_mfa
 
 from .audit import log_rate_limited
 

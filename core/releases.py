@@ -943,6 +943,21 @@ def heading(release):
     }
 
 
+@transaction.atomic
+def record_read(*, actor, action, release=None, part=""):
+    """An admin viewed or exported a release (or asked for one where none is published
+    yet): the audit row, with the release and the table, never the numbers."""
+    from .audit import record_event
+
+    label = release.label if release is not None else ""
+    record_event(
+        actor=actor,
+        action=action,
+        object_type="core.release",
+        object_id=f"{label}/{part}" if part else label,
+    )
+
+
 def request_release(*, kind, actor):
     """An admin asks for a new release now: audited here, counted by the worker (a release
     of the demo data takes about a minute of solver time, too long for a request)."""

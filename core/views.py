@@ -10,13 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from members import roles
-from members import selectors as member_selectors
-from surveys import selectors as survey_selectors
-
-from . import privacy
+from . import privacy, roles
 from .forms import AccountDeleteForm
 from .health import health_report
+from .home import home_context_for
 
 
 @login_not_required
@@ -26,12 +23,7 @@ def home(request):
     user = request.user
     if not user.is_authenticated:
         return render(request, "core/home.html")
-    step = member_selectors.membership_step_for(user)
-    context = {
-        "mfa_enabled": roles.has_authenticator(user),
-        "step": step,
-        "editions": survey_selectors.open_editions_for(user) if step.code == "member" else [],
-    }
+    context = {"mfa_enabled": roles.has_authenticator(user), **home_context_for(user)}
     return render(request, "core/home.html", context)
 
 

@@ -1,35 +1,36 @@
 """Gatekeepers: every read of someone's membership record or an import goes through here.
-Missing and not-allowed look the same (404), and a refusal is logged."""
+The policy is core.roles': the view's role check answers 403 to those without the role;
+here, missing and not-allowed look the same (404), and a refusal is logged."""
 
 from django.http import Http404
 
 from core.audit import log_denied
+from core.roles import has_role_permission
 
 from . import selectors
-from .models import ImportBatch
 
 MANAGE = "members.manage_membership"
 
 
-def get_membership_for(request, pk):
+def get_membership_for(user, pk, *, request=None):
     """A membership record for an admin who manages memberships; 404 for anyone else."""
-    user = request.user
-    membership = selectors.member_record(pk) if user.has_perm(MANAGE) else None
+    membership = selectors.member_record(pk) if has_role_permission(user, MANAGE) else None
     if membership is None:
-        log_denied(request, object_type="members.membership", object_id=pk)
+        if request is not None:
+            log_denied(request, object_type="members.membership", object_id=pk)
         raise Http404
     return membership
 
 
-def get_import_batch_for(request, pk):
+def get_import_batch_for(user, pk, *, request=None):
     """An uncommitted import, only for the admin who uploaded it."""
-    user = request.user
     batch = (
-        ImportBatch.objects.filter(pk=pk, created_by=user, committed_at__isnull=True).first()
-        if user.has_perm(MANAGE)
+        selectors.open_import_batch(pk, created_by=user)
+        if has_role_permission(user, MANAGE)
         else None
     )
     if batch is None:
-        log_denied(request, object_type="members.importbatch", object_id=pk)
+        if request is not None:
+            log_denied(request, object_type="members.importbatch", object_id=pk)
         raise Http404
     return batch

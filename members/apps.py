@@ -10,11 +10,13 @@ class MembersConfig(AppConfig):
     def ready(self):
         from allauth.account.signals import password_reset
 
-        from core import releases
+        from core import home, releases, roles
 
-        from . import adapters, reports, roles
+        from . import adapters, reports, selectors
 
         releases.register(reports.KIND, reports.release_spec)
+        roles.register_role_source(selectors.member_role_rows)
+        home.register_home_context(lambda user: {"step": selectors.membership_step_for(user)})
 
         # Groups need the permissions, which Django creates in post_migrate.
         post_migrate.connect(roles.sync_role_groups_after_migrate, sender=self)

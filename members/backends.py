@@ -1,20 +1,20 @@
 from django.contrib.auth.backends import ModelBackend
 
-from .roles import permission_codes
+from core.roles import permission_codes
 
 
 class PermissionBackend(ModelBackend):
     """ModelBackend whose permissions come from the request's one roles query
-    (members.roles._principal) instead of two queries of their own: the menu and the views
-    ask on every page. The same permissions (the groups' and the user's own), the same
-    superuser rule; allauth's backend, a ModelBackend too, reads the same cache."""
+    (core.roles._principal) instead of two queries of their own: the Django admin asks on
+    every page. The permissions are the groups' and the user's own, and being a superuser
+    adds none here (ModelBackend would give a superuser every permission): power follows
+    from a role (core.roles). allauth's backend, a ModelBackend too, reads the same cache."""
 
     def get_all_permissions(self, user_obj, obj=None):
         if (
             user_obj.is_active
             and not user_obj.is_anonymous
             and obj is None
-            and not user_obj.is_superuser
             and not hasattr(user_obj, "_perm_cache")
         ):
             user_obj._perm_cache = set(permission_codes(user_obj))

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher, make_password
 
-from . import roles
+from core import roles
 
 DEFAULT_PASSWORD = "erfaring-demo-passord"
 

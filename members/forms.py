@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
+from core import roles
+
 from .models import ContractType, County, EmployerType, Field, Membership, Municipality, Profile
 from .services import PROFILE_FIELDS
 

@@ -50,7 +50,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
-        # Role permissions (see members.roles); attached here because they concern people.
+        # Role permissions (see core.roles); attached here because they concern people.
         permissions = [
             ("work_casework", _("Can work the casework queue")),
             ("manage_membership", _("Can manage memberships")),
@@ -313,7 +313,7 @@ class MembershipQuerySet(models.QuerySet):
 
     def giving_access(self, today=None):
         """Memberships whose holder has member access (the survey, guidance): the one rule
-        behind members.roles.is_member and every list of members who may take part.
+        behind core.roles.is_member and every list of members who may take part.
 
         Current, on an active account, with a consent that has not been withdrawn (an
         imported member has none until they give it). The end date is checked too, so

@@ -1,11 +1,9 @@
-"""The members app's part of the data-subject rights (GDPR Art. 15, 17, 20): everything it
-holds about a person, and its erasure. A portal-wide export or erasure calls these."""
-
-from django.db import transaction
+"""Everything the members app holds about a person, for the portal's one audited download
+(core.privacy, registered in members/privacy.py, which also erases it)."""
 
 from core.models import AuditEvent
 
-from .models import Consent, ImportBatch, Membership, Profile
+from .models import Consent, Membership, Profile
 
 # The reads by staff a member may see in their access log (Normen: access to the log).
 ACCESS_ACTIONS = ("membership.viewed",)
@@ -77,13 +75,3 @@ def personal_data_for(user):
             for event in access_log_for(user)
         ],
     }
-
-
-@transaction.atomic
-def erase_personal_data_for(user):
-    """Delete what this app holds about `user`. The audit log stays (append-only; it holds
-    no content) and the account itself is the caller's to delete."""
-    Profile.objects.filter(user=user).delete()
-    Consent.objects.filter(user=user).delete()
-    Membership.objects.filter(user=user).delete()
-    ImportBatch.objects.filter(created_by=user, committed_at__isnull=True).delete()

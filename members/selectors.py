@@ -7,10 +7,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Prefetch
 
-from . import roles, services
-from .models import Consent, Membership, Profile
+from core import roles
+from core.roles import ROLE_LABELS, STAFF_ROLES
+
+from . import services
+from .models import Consent, ImportBatch, Membership, Profile
 from .regions import region_for_county
-from .roles import ROLE_LABELS, STAFF_ROLES
 
 STRATA_KEYS = (
     "region",
@@ -54,8 +56,18 @@ def breakdown_strata_for(user) -> dict[str, str]:
     }
 
 
+def member_role_rows(user):
+    """The member role, as core.roles asks for it: one row when the user holds a membership
+    that gives access (approved and current, with consent)."""
+    return (
+        Membership.objects.giving_access()
+        .filter(user=user)
+        .values_list(roles.role_value(roles.MEMBER), flat=True)
+    )
+
+
 def active_member_users():
-    """Users who are members now (members.roles.is_member says yes to each)."""
+    """Users who are members now (core.roles.is_member says yes to each)."""
     return get_user_model().objects.filter(membership__in=Membership.objects.giving_access())
 
 
@@ -94,7 +106,7 @@ class MembershipStep:
     """Where a person stands on the way to membership, for the home page's next step.
 
     `code` is one of "apply" (never applied), "wait" (application pending), "consent" (an
-    imported member who has not given consent yet), "member" (members.roles.is_member), or
+    imported member who has not given consent yet), "member" (core.roles.is_member), or
     "ended" (rejected, lapsed or cancelled; `can_apply` says whether to apply again).
     """
 
@@ -167,6 +179,13 @@ def member_record(membership_pk):
         .filter(pk=membership_pk)
         .first()
     )
+
+
+def open_import_batch(pk, *, created_by):
+    """An import not yet committed, uploaded by `created_by`, or None."""
+    return ImportBatch.objects.filter(
+        pk=pk, created_by=created_by, committed_at__isnull=True
+    ).first()
 
 
 def consents_of(user):

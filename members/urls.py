@@ -11,7 +11,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_edit, name="profile-edit"),
     path("renew/", views.renew, name="renew"),
-    path("profile/my-data.json", views.my_data, name="my-data"),
     path("consent/", views.consent, name="consent"),
     path("consent/withdraw/", views.withdraw_consent, name="consent-withdraw"),
     path("applications/", views.application_list, name="application-list"),

@@ -3,11 +3,10 @@ from datetime import timedelta
 from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import disclosure, releases
-from core.audit import record_event
+from core.roles import ROLE_LABELS, role_required
 
 from . import access, importing, personal_data, reports, selectors, services
 from .forms import (
@@ -30,11 +29,8 @@ from .forms import (
     RemoveRoleForm,
     RenewForm,
 )
-from .roles import ROLE_LABELS
 
 MANAGE = "members.manage_membership"
-# Pages about one record check the permission in the gatekeeper (access.py), so that anyone
-# else gets 404, the same as for a record that does not exist.
 STATISTICS = "members.view_statistics"
 SEARCH_SESSION_KEY = "members:member-search"
 PAGE_SIZE = 50
@@ -166,17 +162,6 @@ def consent(request):
 
 
 @never_cache
-@reauthentication_required
-def my_data(request):
-    """All the membership data we hold about the requester, as a JSON download."""
-    response = JsonResponse(
-        personal_data.personal_data_for(request.user), json_dumps_params={"ensure_ascii": False}
-    )
-    response["Content-Disposition"] = 'attachment; filename="erfaring-membership.json"'
-    return response
-
-
-@never_cache
 @require_http_methods(["GET", "POST"])
 # Withdrawing deletes the profile and ends the membership: a borrowed or stolen session
 # must not do that without the password (or code) again, as for deleting the account.
@@ -195,16 +180,17 @@ def withdraw_consent(request):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 def application_list(request):
     applications = selectors.applications_waiting()
     return render(request, "members/application_list.html", {"applications": applications})
 
 
 @never_cache
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def application_decide(request, pk):
-    membership = access.get_membership_for(request, pk)
+    membership = access.get_membership_for(request.user, pk, request=request)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -221,19 +207,14 @@ def application_decide(request, pk):
         else:
             return redirect("members:application-list")
     else:
-        record_event(
-            actor=request.user,
-            action="membership.viewed",
-            target=membership,
-            subject=membership.user,
-        )
+        services.record_membership_view(actor=request.user, membership=membership)
     return render(
         request, "members/application_detail_admin.html", {"membership": membership, "form": form}
     )
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def member_list(request):
     if request.method == "POST":
@@ -253,9 +234,7 @@ def member_list(request):
         search=search,
     )
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
-    record_event(
-        actor=request.user, action="membership.list.viewed", object_type="members.membership"
-    )
+    services.record_member_list_view(actor=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -269,17 +248,16 @@ def member_list(request):
 
 
 @never_cache
+@role_required(MANAGE)
 def member_detail(request, pk):
-    membership = access.get_membership_for(request, pk)
-    record_event(
-        actor=request.user, action="membership.viewed", target=membership, subject=membership.user
-    )
+    membership = access.get_membership_for(request.user, pk, request=request)
+    services.record_membership_view(actor=request.user, membership=membership)
     context = {"membership": membership, "consents": selectors.consents_of(membership.user)}
     return render(request, "members/member_detail.html", context)
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -296,9 +274,10 @@ def import_upload(request):
 
 
 @never_cache
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def import_preview(request, pk):
-    batch = access.get_import_batch_for(request, pk)
+    batch = access.get_import_batch_for(request.user, pk, request=request)
     error = None
     if request.method == "POST":
         try:
@@ -353,7 +332,7 @@ def _chosen_table(request, release):
 
 
 @never_cache
-@permission_required(STATISTICS, raise_exception=True)
+@role_required(STATISTICS)
 @require_http_methods(["GET", "POST"])
 def statistics_page(request):
     if request.method == "POST":
@@ -375,7 +354,7 @@ def statistics_page(request):
 
 
 @never_cache
-@permission_required(STATISTICS, raise_exception=True)
+@role_required(STATISTICS)
 def statistics_export(request, fmt):
     release = _release_request(request)
     if release is None:
@@ -389,13 +368,9 @@ def statistics_export(request, fmt):
     else:
         raise BadRequest(_("Unknown table."))
     filename = f"membership-{release.number}-{key}-{release.as_of:%Y-%m-%d}.{fmt}"
-    with transaction.atomic():
-        record_event(
-            actor=request.user,
-            action=f"statistics.export.{fmt}",
-            object_type="core.release",
-            object_id=f"{release.label}/{key}",
-        )
+    releases.record_read(
+        actor=request.user, action=f"statistics.export.{fmt}", release=release, part=key
+    )
     heading = releases.heading(release)
     if fmt == "csv":
         return disclosure.csv_response(chosen, filename=filename, heading=heading)
@@ -413,7 +388,7 @@ def _staff_roles_page(request, give_form, status=200):
 
 
 @never_cache
-@permission_required(MANAGE_ROLES, raise_exception=True)
+@role_required(MANAGE_ROLES)
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def staff_roles(request):
@@ -440,7 +415,7 @@ def staff_roles(request):
 
 
 @never_cache
-@permission_required(MANAGE_ROLES, raise_exception=True)
+@role_required(MANAGE_ROLES)
 @reauthentication_required
 @require_POST
 def staff_role_remove(request):

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from members.roles import is_member
+from core.roles import has_role_permission, is_member
 
 from .models import Edition
 
@@ -23,7 +23,7 @@ def get_answerable_edition_for(user, year):
 
 
 def get_managed_edition_for(user, year):
-    if not user.has_perm(MANAGE_PERMISSION):
+    if not has_role_permission(user, MANAGE_PERMISSION):
         raise PermissionDenied
     edition = Edition.objects.filter(year=year).first()
     if edition is None:
@@ -32,7 +32,7 @@ def get_managed_edition_for(user, year):
 
 
 def get_managed_question_for(user, edition, pk):
-    if not user.has_perm(MANAGE_PERMISSION):
+    if not has_role_permission(user, MANAGE_PERMISSION):
         raise PermissionDenied
     question = edition.questions.select_related("section", "edition").filter(pk=pk).first()
     if question is None:
@@ -41,7 +41,7 @@ def get_managed_question_for(user, edition, pk):
 
 
 def get_managed_section_for(user, edition, pk):
-    if not user.has_perm(MANAGE_PERMISSION):
+    if not has_role_permission(user, MANAGE_PERMISSION):
         raise PermissionDenied
     section = edition.sections.select_related("edition").filter(pk=pk).first()
     if section is None:
@@ -52,7 +52,7 @@ def get_managed_section_for(user, edition, pk):
 def get_results_edition_for(user, year):
     """An edition whose results an admin may read: closed and mixed (issue 9). Any other
     edition is 404, as if it had no results, which it has not."""
-    if not user.has_perm(MANAGE_PERMISSION):
+    if not has_role_permission(user, MANAGE_PERMISSION):
         raise PermissionDenied
     edition = Edition.objects.with_results().filter(year=year).first()
     if edition is None:

@@ -84,6 +84,23 @@ def participation_for(user, edition):
     return Participation.objects.filter(member=user, edition=edition).first()
 
 
+def took_part_in_year(user, year):
+    """Whether the member was invited to, or answered, the open or closed edition of
+    `year` (to tell them it closed rather than show a bare 404)."""
+    return Participation.objects.filter(
+        member=user, edition__year=year, edition__status__in=["open", "closed"]
+    ).exists()
+
+
+def submitted_participation_for(user, year):
+    """The member's submitted participation in the edition of `year`, or None."""
+    return (
+        Participation.objects.select_related("edition")
+        .filter(member=user, edition__year=year, submitted_on__isnull=False)
+        .first()
+    )
+
+
 def draft_for(user, edition, *, preview=False):
     return Draft.objects.filter(member=user, edition=edition, is_preview=preview).first()
 

@@ -478,6 +478,20 @@ def submit_preview(*, user, edition, now=None):
 
 
 @transaction.atomic
+def record_results_read(*, actor, edition, action):
+    """An admin read or exported a closed edition's results: audited before the first byte
+    is sent."""
+    record_event(actor=actor, action=action, target=edition)
+
+
+@transaction.atomic
+def record_report_read(*, actor, action, object_id):
+    """An admin viewed or exported an edition's report (the edition's year, format and
+    breakdown; never the numbers)."""
+    record_event(actor=actor, action=action, object_type="surveys.edition", object_id=object_id)
+
+
+@transaction.atomic
 def import_ballot(*, edition, answers, strata, questionnaire=None):
     """A ballot for a response collected outside the portal (earlier editions), validated
     like a member's and mixed with the others. There is no participation: who answered was

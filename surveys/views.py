@@ -1,9 +1,8 @@
 import io
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,9 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import disclosure, releases
-from core.audit import record_event
+from core.roles import is_member, role_required
 from members import selectors as member_selectors
-from members.roles import is_member
 
 from . import access, headlines, microdata, participation, printing, selectors, services
 from . import report as survey_report
@@ -28,7 +26,6 @@ from .forms import (
     ReportBreakdownForm,
     ScheduleForm,
 )
-from .models import Edition, Participation
 
 MANAGE = access.MANAGE_PERMISSION
 
@@ -87,12 +84,7 @@ def _member_flow(request, year):
     try:
         edition = access.get_answerable_edition_for(request.user, year)
     except Http404:
-        if (
-            is_member(request.user)
-            and Participation.objects.filter(
-                member=request.user, edition__year=year, edition__status__in=["open", "closed"]
-            ).exists()
-        ):
+        if is_member(request.user) and selectors.took_part_in_year(request.user, year):
             return None
         raise
     return Flow(user=request.user, edition=edition, preview=False)
@@ -291,11 +283,7 @@ def receipt(request, year, preview=False):
     else:
         if not is_member(request.user):
             raise Http404
-        participation = (
-            Participation.objects.select_related("edition")
-            .filter(member=request.user, edition__year=year, submitted_on__isnull=False)
-            .first()
-        )
+        participation = selectors.submitted_participation_for(request.user, year)
         if participation is None:
             raise Http404
         flow = Flow(user=request.user, edition=participation.edition, preview=False)
@@ -307,7 +295,7 @@ def receipt(request, year, preview=False):
 # --- Admin: editions ------------------------------------------------------------------------
 
 
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def manage_edition_list(request):
     editions = list(selectors.editions_for_admin())
@@ -469,14 +457,11 @@ def dashboard(request, year):
 
 def _report_edition(user, year):
     """A managed edition that can have a report: closed and mixed; 404 otherwise."""
-    edition = access.get_managed_edition_for(user, year)
-    if not Edition.objects.with_results().filter(pk=edition.pk).exists():
-        raise Http404
-    return edition
+    return access.get_results_edition_for(user, year)
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def report(request, year):
     edition = _report_edition(request.user, year)
@@ -487,11 +472,8 @@ def report(request, year):
     form = ReportBreakdownForm(request.GET or None)
     by = form.cleaned_data["by"] if form.is_valid() else ""
     result = survey_report.report_for(edition, by=by or None)
-    record_event(
-        actor=request.user,
-        action="surveys.report.viewed",
-        object_type="surveys.edition",
-        object_id=str(edition.year),
+    services.record_report_read(
+        actor=request.user, action="surveys.report.viewed", object_id=str(edition.year)
     )
     return render(
         request,
@@ -514,7 +496,7 @@ def report(request, year):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET"])
 def report_export(request, year, fmt):
     edition = _report_edition(request.user, year)
@@ -525,10 +507,9 @@ def report_export(request, year, fmt):
     result = survey_report.report_for(edition, by=by or None)
     if result is None:
         raise Http404
-    record_event(
+    services.record_report_read(
         actor=request.user,
         action="surveys.report.exported",
-        object_type="surveys.edition",
         object_id=f"{edition.year} {fmt} {by}".strip(),
     )
     heading = releases.heading(result.release)
@@ -543,8 +524,7 @@ def report_export(request, year, fmt):
 
 
 def _audit_results(request, edition, action):
-    with transaction.atomic():
-        record_event(actor=request.user, action=action, target=edition)
+    services.record_results_read(actor=request.user, edition=edition, action=action)
 
 
 @never_cache
@@ -602,11 +582,8 @@ def free_text(request, year):
 
 def _print_response(request, result, *, audited_as):
     language = printing.language_of(request)
-    record_event(
-        actor=request.user,
-        action=audited_as,
-        object_type="surveys.edition",
-        object_id=f"{result.edition.year} {language}",
+    services.record_report_read(
+        actor=request.user, action=audited_as, object_id=f"{result.edition.year} {language}"
     )
     with translation.override(language):
         return render(request, printing.TEMPLATE, printing.context(result, language=language))
@@ -615,11 +592,8 @@ def _print_response(request, result, *, audited_as):
 def _pdf_response(request, result, *, audited_as):
     """The PDF as an attachment, streamed; audited before the first byte is sent."""
     language = printing.language_of(request)
-    record_event(
-        actor=request.user,
-        action=audited_as,
-        object_type="surveys.edition",
-        object_id=f"{result.edition.year} {language}",
+    services.record_report_read(
+        actor=request.user, action=audited_as, object_id=f"{result.edition.year} {language}"
     )
     document = printing.render_pdf(
         result, language=language, base_url=request.build_absolute_uri("/")
@@ -641,7 +615,7 @@ def _built_report(request, year):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET"])
 def report_print(request, year):
     _edition, result = _built_report(request, year)
@@ -649,7 +623,7 @@ def report_print(request, year):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET"])
 def report_pdf(request, year):
     _edition, result = _built_report(request, year)
@@ -657,7 +631,7 @@ def report_pdf(request, year):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def report_publish(request, year):
     """GET: the preview, exactly what members will see, with the confirm button. POST: publish."""
@@ -681,7 +655,7 @@ def report_publish(request, year):
 
 
 @never_cache
-@permission_required(MANAGE, raise_exception=True)
+@role_required(MANAGE)
 @require_POST
 def report_unpublish(request, year):
     edition = _report_edition(request.user, year)

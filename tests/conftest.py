@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.db.backends.signals import connection_created
 from kombu import pools
 
-from core import outbox
+from core import outbox, roles
 from erfaring.celery import app as celery_app
-from members import factories, roles
+from members import factories
 
 
 def _allow_flushing_the_audit_log(sender, connection, **kwargs):

@@ -16,14 +16,29 @@ import yaml
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.factories import CaseFactory
 from casework.models import Absence
-from members import factories, roles
+from core import roles
+from members import factories
 from tests.core.test_url_access import NAMED, _sample_kwargs, _url_for
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.yaml")
-ROLES = ("anon", "member", "advisor", "admin", "staff_no_mfa", "lead", "cover")
+ROLES = (
+    "anon",
+    "member",
+    "advisor",
+    "admin",
+    "staff_no_mfa",
+    "lead",
+    "cover",
+    "superuser",
+    "advisor_member",
+)
 # Advisor variants: a row may leave them out, and then expects what it expects of `advisor`.
-ADVISOR_VARIANTS = ("lead", "cover")
+# `advisor_member` is an advisor who is also a member and owns the sample case (pk 1, in
+# triage): their own case must be a 404 in every staff view. `superuser` has no role (and an
+# authenticator): has_perm() would say yes to everything, the role policy says no.
+ADVISOR_VARIANTS = ("lead", "cover", "advisor_member")
 METHODS = ("GET", "POST")
 
 
@@ -79,6 +94,23 @@ def _make_user(role):
             period_start=today - timedelta(days=30),
             period_end=today + timedelta(days=300),
         )
+    if role == "superuser":
+        user = factories.UserFactory(
+            email="matrix.superuser@example.org", is_superuser=True, is_staff=True
+        )
+        factories.with_totp(user)
+        return user
+    if role == "advisor_member":
+        today = timezone.localdate()
+        user = factories.active_member(
+            user_kwargs={"email": "matrix.advisor.member@example.org"},
+            period_start=today - timedelta(days=30),
+            period_end=today + timedelta(days=300),
+        )
+        roles.grant_role(user=user, role=roles.ADVISOR)
+        factories.with_totp(user)
+        CaseFactory(pk=1, member=user)
+        return user
     if role == "staff_no_mfa":
         return factories.advisor_user(email="matrix.nomfa@example.org")
     make = factories.advisor_user if role == "advisor" else factories.admin_user

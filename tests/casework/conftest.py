@@ -50,7 +50,8 @@ def client_for(user):
 @pytest.fixture
 def lead(db):
     """A lead advisor (who is an advisor too), with an authenticator."""
-    from members import factories, roles
+    from core import roles
+    from members import factories
 
     user = factories.advisor_user(email="lead@example.org", first_name="Lea", last_name="Leder")
     roles.grant_role(user=user, role=roles.LEAD_ADVISOR)

@@ -125,7 +125,7 @@ def test_plain_advisor_has_no_workload_page(advisor_client):
 
 
 def test_a_former_leads_saved_everyone_filter_falls_back_to_the_standard_queue(lead):
-    from members import roles
+    from core import roles
 
     client = client_for(lead)
     client.post(reverse("casework:queue-save-filter"), {"assignee": "all"})

@@ -17,6 +17,7 @@ from django.urls import Resolver404, resolve
 from casework.models import Case, Message
 from members import factories
 from members.models import County, Municipality
+from surveys.models import FreeText
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -59,6 +60,7 @@ def data_words():
     for case in Case.objects.all():
         texts += [case.description or "", case.contact_name or "", case.safe_contact or ""]
     texts += [message.body for message in Message.objects.all()]
+    texts += FreeText.objects.values_list("text", flat=True)
     return {word.lower() for text in texts for word in re.findall(r"\w+", text)}
 
 

@@ -26,9 +26,9 @@ from casework.models import (
     SavedQueueFilter,
     Topic,
 )
-from core import privacy
+from core import privacy, roles
 from core.models import AuditEvent, OutboxMessage
-from members import factories, roles
+from members import factories
 from members.models import ImportBatch, Membership, Profile
 from surveys import questionnaire
 from surveys import services as survey_services

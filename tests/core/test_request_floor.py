@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.bench import FLOOR_PATH
-from members import factories, roles
+from casework.bench import FLOOR_PATH
+from core import roles
+from members import factories
 
 FLOOR = FLOOR_PATH
 # The session, the user, and roles + permissions + authenticator in one query.
@@ -23,8 +24,8 @@ FLOOR_QUERIES = 3
 # Once a minute: the session's row and the user-session row, one UPDATE each.
 TOUCH_QUERIES = FLOOR_QUERIES + 2
 
-# core.bench serves the floor (the layout and nothing else) beside the project URLs.
-pytestmark = [pytest.mark.urls("core.bench"), pytest.mark.session_clock]
+# casework.bench serves the floor (the layout and nothing else) beside the project URLs.
+pytestmark = [pytest.mark.urls("casework.bench"), pytest.mark.session_clock]
 
 
 def _login(email, agent="Browser/1"):

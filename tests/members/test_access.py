@@ -30,7 +30,7 @@ def someone_elses_application(db):
     return factories.applicant(email="someone@example.org").membership
 
 
-@pytest.mark.parametrize("name", [*OWN_PAGES, "members:my-data", *ADMIN_PAGES])
+@pytest.mark.parametrize("name", [*OWN_PAGES, *ADMIN_PAGES])
 def test_anonymous_visitor_is_sent_to_login(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and response.url.startswith(LOGIN)
@@ -72,25 +72,45 @@ def test_member_and_advisor_get_no_statistics(client, member, advisor, url):
 
 
 @pytest.mark.parametrize("name", RECORD_PAGES)
-def test_member_gets_404_for_another_members_record(
+def test_member_is_refused_every_record_page_alike(
     client, member_with_profile, other_member_with_profile, someone_elses_application, name
 ):
+    """Role first (core.roles): 403 for a page of a role the member lacks, the same answer
+    for another's record, their own and one that does not exist, so it tells nothing."""
     client.force_login(member_with_profile)
-    for membership in (other_member_with_profile.membership, someone_elses_application):
-        url = reverse(name, kwargs={"pk": membership.pk})
-        assert client.get(url).status_code == 404
-        assert client.post(url, {"decision": "approve"}).status_code == 404
-    # Their own record through the admin URL is no different: not theirs to open there.
-    own = reverse(name, kwargs={"pk": member_with_profile.membership.pk})
-    assert client.get(own).status_code == 404
+    for pk in (
+        other_member_with_profile.membership.pk,
+        someone_elses_application.pk,
+        member_with_profile.membership.pk,
+        999_999,
+    ):
+        url = reverse(name, kwargs={"pk": pk})
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"decision": "approve"}).status_code == 403
     someone_elses_application.refresh_from_db()
     assert someone_elses_application.status == "pending"
 
 
 @pytest.mark.parametrize("name", RECORD_PAGES)
-def test_advisor_gets_404_for_member_records(advisor_client, someone_elses_application, name):
+def test_advisor_is_refused_member_records(advisor_client, someone_elses_application, name):
     url = reverse(name, kwargs={"pk": someone_elses_application.pk})
-    assert advisor_client.get(url).status_code == 404
+    assert advisor_client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("name", [*RECORD_PAGES, "members:import-preview"])
+def test_superuser_without_a_role_sees_no_member_record(
+    client, member_with_profile, someone_elses_application, name
+):
+    """A superuser's has_perm() says yes to everything; access follows the roles instead."""
+    superuser = factories.UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+    factories.with_totp(superuser)
+    client.force_login(superuser)
+    url = reverse(name, kwargs={"pk": member_with_profile.membership.pk})
+    response = client.get(url)
+    assert response.status_code == 403
+    assert member_with_profile.email not in response.content.decode()
+    for page in ADMIN_PAGES:
+        assert client.get(reverse(page)).status_code == 403, page
 
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)
@@ -133,7 +153,7 @@ def test_import_preview_belongs_to_the_admin_who_uploaded_it(client, admin_user,
     factories.with_totp(other_admin)
     batch = create_import_batch(actor=admin_user, rows=[])
     url = reverse("members:import-preview", kwargs={"pk": batch.pk})
-    for user, status in ((member, 404), (other_admin, 404), (admin_user, 200)):
+    for user, status in ((member, 403), (other_admin, 404), (admin_user, 200)):
         client.force_login(user)
         assert client.get(url).status_code == status
 
@@ -144,3 +164,25 @@ def test_staff_without_mfa_is_sent_to_set_it_up(client, db):
     response = client.get(reverse("members:member-list"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+def test_menu_offers_a_superuser_without_a_role_no_staff_page(client, db):
+    superuser = factories.UserFactory(email="root@example.org", is_superuser=True, is_staff=True)
+    factories.with_totp(superuser)
+    client.force_login(superuser)
+    html = client.get(reverse("core:home")).content.decode()
+    for name in (
+        "members:application-list",
+        "members:member-list",
+        "members:staff-roles",
+        "members:statistics",
+        "surveys:manage-edition-list",
+        "casework:workload",
+    ):
+        assert f'href="{reverse(name)}"' not in html, name
+
+
+def test_menu_offers_an_admin_the_admin_pages(admin_client_mfa):
+    html = admin_client_mfa.get(reverse("core:home")).content.decode()
+    for name in ("members:member-list", "members:staff-roles", "surveys:manage-edition-list"):
+        assert f'href="{reverse(name)}"' in html, name

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from members import factories, roles, selectors, services
+from core import roles
+from members import factories, selectors, services
 from members.models import Consent, Membership
 
 

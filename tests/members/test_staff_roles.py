@@ -5,8 +5,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from core import roles
 from core.models import AuditEvent
-from members import factories, roles
+from members import factories
 
 URL = "members:staff-roles"
 REMOVE = "members:staff-role-remove"

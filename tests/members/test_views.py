@@ -293,7 +293,7 @@ def test_member_record_shows_profile_and_is_audited(admin_client_mfa, admin_user
     ).exists()
 
 
-def test_member_downloads_own_data_as_json_after_reauthenticating(
+def test_membership_data_comes_from_the_one_audited_download(
     client, member_with_profile, other_member_with_profile, admin_client_mfa
 ):
     import json
@@ -303,20 +303,28 @@ def test_member_downloads_own_data_as_json_after_reauthenticating(
     admin_client_mfa.get(
         reverse("members:member-detail", kwargs={"pk": member_with_profile.membership.pk})
     )
-    url = reverse("members:my-data")
     client.force_login(member_with_profile)
+    profile_html = client.get(reverse("members:profile")).content.decode()
+    links = set(re.findall(r'href="([^"]*my-data[^"]*)"', profile_html))
+    assert links == {reverse("core:my-data")}, "the profile offers only the portal's download"
+    url = reverse("core:my-data-download")
     first = client.get(url)
     assert first.status_code == 302 and first.url.startswith(reverse("account_reauthenticate"))
     client.post(first.url, {"password": DEFAULT_PASSWORD})
     response = client.get(url)
     assert response.status_code == 200
-    data = json.loads(response.content)
-    assert data["account"]["email"] == member_with_profile.email
-    assert data["profile"]["municipality"] == "Bergen"
-    assert data["membership"]["status"] == "active"
-    assert [c["version"] for c in data["consents"]] == ["2026-1"]
-    assert [e["action"] for e in data["access_log"]] == ["membership.viewed"]
+    sections = json.loads(response.content)["sections"]
+    assert sections["profile"]["municipality"] == "Bergen"
+    assert sections["membership"]["yours"]["status"] == "active"
+    assert [c["version"] for c in sections["consents"]] == ["2026-1"]
+    assert "membership.viewed" in [e["action"] for e in sections["access_log"]["about_you"]]
     assert other_member_with_profile.email not in response.content.decode()
+    assert (
+        AuditEvent.objects.filter(
+            action="privacy.data_exported", subject=member_with_profile
+        ).count()
+        == 1
+    )
 
 
 def test_member_sees_who_opened_their_record(client, member_with_profile, admin_client_mfa):

@@ -23,9 +23,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from core import privacy
+from core import privacy, roles
 from core.models import AuditEvent, OutboxMessage
-from members import factories, roles
+from members import factories
 from surveys import questionnaire, services, tasks
 from surveys.models import Answer, Ballot, Draft, Edition, FreeText, Response
 from surveys.selectors import result_responses

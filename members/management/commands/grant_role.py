@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from members.roles import STAFF_ROLES, grant_role, revoke_role
+from core.roles import STAFF_ROLES, grant_role, revoke_role
 
 
 class Command(BaseCommand):

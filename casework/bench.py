@@ -4,6 +4,8 @@ It times the main pages in process, through the whole middleware stack, on gener
 in a database of its own: the statements each page sends (deterministic) and its time
 (noisy on a shared machine). The floor is a signed-in page with the layout and nothing
 else; its URL exists only in this module's URL configuration, never in the project's.
+It lives in casework, the app that already depends on the others, because core depends on
+no app (tests/core/test_layering.py).
 """
 
 import random

@@ -1,22 +1,32 @@
-"""The portal's roles, in one place.
+"""The portal's roles and its one access policy, in one place.
 
 Staff roles (advisor, lead advisor, admin) are Django groups holding permissions, given on
-the admin's role page (or with `manage.py grant_role` for the first admin). Views check
-permissions (`user.has_perm`), so a role's powers can change here without touching the
-views. Staff must use multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
+the admin's role page (or with `manage.py grant_role` for the first admin). Staff must use
+multi-factor authentication (core.middleware.StaffMFARequiredMiddleware).
 
-The member role is never granted: whoever holds a membership that gives access (approved and
-current, with consent: Membership.objects.giving_access()) is a member, and loses the role
-when the membership lapses, is cancelled or was never approved. is_member() is the one check.
+The member role is never granted: whoever holds a membership that gives access is a member,
+and loses the role when the membership lapses. The members app tells core who that is
+(register_role_source, from its AppConfig.ready()), so core depends on no app.
+
+The policy, the same in every app:
+- Power comes from a role, never from being a superuser or from a permission given by hand:
+  has_role_permission(), not user.has_perm(). A superuser without a role sees nothing of
+  anyone's data (the Django admin is gated on its own). Templates get the same answer
+  through `perms` (role_perms below replaces Django's).
+- A page for a role the user lacks answers 403 (role_required): the URL says nothing about
+  any person. A page about one object goes through the app's gatekeeper,
+  `get_<thing>_for(user, pk)`, which answers 404 alike for "missing" and "not yours", and
+  logs the refusal.
 """
+
+from functools import wraps
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
-
-from .models import Membership
 
 MEMBER = "member"
 ADVISOR = "advisor"
@@ -70,13 +80,28 @@ def sync_role_groups_after_migrate(**kwargs):
 # authenticator.
 _ROLE, _PERM, _MFA = "role:", "perm:", "mfa:"
 
+_role_sources = []
+
+
+def register_role_source(source):
+    """Add a role that follows from an app's data: `source(user)` returns a queryset of
+    one row per role the user has, as `role_value(name)` (unioned into the request's one
+    query, _principal())."""
+    if source not in _role_sources:
+        _role_sources.append(source)
+
+
+def role_value(name):
+    return models.Value(_ROLE + name, output_field=models.CharField())
+
 
 def _principal(user):
     """What every page asks about the signed-in person, read in one query and kept on the user
-    object for the rest of the request: the roles (staff groups and the member role), the
-    permissions their groups and their own grants give (the menu and the views'
-    permission checks), and whether they have an authenticator (the MFA check). Nothing is
-    kept across requests, so a role granted or revoked counts from the next request."""
+    object for the rest of the request: the roles (staff groups and the registered sources,
+    the member role), the permissions their groups and their own grants give (what the
+    permission backend answers, for the Django admin), and whether they have an
+    authenticator (the MFA check). Nothing is kept across requests, so a role granted or
+    revoked counts from the next request."""
     cached = getattr(user, "_principal", None)
     if cached is not None:
         return cached
@@ -90,9 +115,7 @@ def _principal(user):
         Group.objects.filter(user=user, name__in=STAFF_ROLES)
         .values_list(tagged(_ROLE, "name"), flat=True)
         .union(
-            Membership.objects.giving_access()
-            .filter(user=user)
-            .values_list(models.Value(_ROLE + MEMBER, output_field=text), flat=True),
+            *(source(user) for source in _role_sources),
             # Permission is ordered; a part of a UNION may not be.
             Permission.objects.filter(group__user=user)
             .order_by()
@@ -118,16 +141,17 @@ def forget_principal(user):
 
 def role_names(user):
     """The user's roles, read once per request (the menu, the MFA check and the views all
-    ask), in the same query as their permissions and authenticator."""
-    if not user.is_authenticated:
+    ask), in the same query as their permissions and authenticator. An inactive account
+    has none."""
+    if not user.is_authenticated or not user.is_active:
         return frozenset()
     return frozenset(row[len(_ROLE) :] for row in _principal(user) if row.startswith(_ROLE))
 
 
 def permission_codes(user):
     """The "app_label.codename" permissions of the user's groups and own grants (what
-    ModelBackend would read with two more queries)."""
-    if not user.is_authenticated:
+    ModelBackend would read with two more queries). Being a superuser adds none."""
+    if not user.is_authenticated or not user.is_active:
         return frozenset()
     return frozenset(row[len(_PERM) :] for row in _principal(user) if row.startswith(_PERM))
 
@@ -151,6 +175,72 @@ def has_role_permission(user, permission):
     say yes to every superuser: access to members' data follows from a role (need-to-know),
     not from being a superuser."""
     return any(permission in STAFF_ROLE_PERMISSIONS.get(role, ()) for role in role_names(user))
+
+
+def role_required(permission):
+    """A view for the holders of a role permission: anyone else gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role_permission(request.user, permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def member_required(view):
+    """A view for members (the member role): anyone else gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class _AppRolePerms:
+    def __init__(self, user, app_label):
+        self.user, self.app_label = user, app_label
+
+    def __getitem__(self, codename):
+        return has_role_permission(self.user, f"{self.app_label}.{codename}")
+
+    def __contains__(self, codename):
+        return self[codename]
+
+    def __bool__(self):
+        return any(code.startswith(f"{self.app_label}.") for code in self._codes())
+
+    def _codes(self):
+        return {
+            code for role in role_names(self.user) for code in STAFF_ROLE_PERMISSIONS.get(role, ())
+        }
+
+
+class RolePerms:
+    """`perms` in templates, answered by the roles (`{% if perms.members.lead_casework %}`),
+    so a menu never offers a superuser a page the view refuses."""
+
+    def __init__(self, user):
+        self.user = user
+
+    def __getitem__(self, app_label):
+        return _AppRolePerms(self.user, app_label)
+
+    def __contains__(self, code):
+        if "." in code:
+            return has_role_permission(self.user, code)
+        return bool(self[code])
+
+    def __iter__(self):
+        # Django's PermWrapper refuses iteration too: it would list nothing useful.
+        raise TypeError("RolePerms is not iterable.")
 
 
 def requires_mfa(user):

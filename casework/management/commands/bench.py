@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from core import bench
+from casework import bench
 
 
 class Command(BaseCommand):
