@@ -62,7 +62,7 @@ def get_results_edition_for(user, year):
 
 def can_read_results(user):
     """Published results are for members, and for the admins who publish them."""
-    return is_member(user) or user.has_perm(MANAGE_PERMISSION)
+    return is_member(user) or has_role_permission(user, MANAGE_PERMISSION)
 
 
 def get_publication_for(user, year):

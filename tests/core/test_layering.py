@@ -46,3 +46,18 @@ def test_views_write_no_audit_rows_and_query_no_models(app):
         if isinstance(node, ast.Attribute) and node.attr == "objects":
             found.append(f"line {node.lineno}: .objects")
     assert found == []
+
+
+def test_access_is_asked_of_the_roles_not_of_has_perm():
+    # Django's User.has_perm answers True for any active superuser before asking a backend,
+    # so one `user.has_perm(...)` in a gatekeeper lets a superuser without a role in.
+    found = [
+        f"{path.relative_to(ROOT)} line {node.lineno}"
+        for folder in ("core", *APPS)
+        for path, tree in _modules(folder)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("has_perm", "has_perms")
+        and path.name != "backends.py"
+    ]
+    assert found == []
