@@ -18,7 +18,7 @@ from members import factories as member_factories
 from members.selectors import active_member_users
 
 from . import attachments, services
-from .models import Absence, Case, CaseCounter, Message, Topic
+from .models import Absence, Case, CaseCounter, Message, Topic, format_reference
 from .selectors import strata_for
 
 DEMO_MEMBER = "medlem@erfaring.example"
@@ -172,7 +172,7 @@ def _history(rng, members, team, topics, now):
             if status == Case.Status.CLOSED and resolved is None:
                 resolved = created + timedelta(days=rng.randint(5, 60))
             case = Case(
-                reference=f"E-{year}-{counters[year]:05d}",
+                reference=format_reference(year, counters[year]),
                 member=member,
                 requester_kind=Case.RequesterKind.MEMBER
                 if member

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from members.factories import UserFactory
 
-from .models import Case, CaseCounter, Message, Topic
+from .models import Case, CaseCounter, Message, Topic, format_reference
 
 
 def _reference(case):
@@ -14,7 +14,7 @@ def _reference(case):
     counter, _ = CaseCounter.objects.get_or_create(year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"E-{year}-{counter.last_number:05d}"
+    return format_reference(year, counter.last_number)
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

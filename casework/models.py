@@ -51,6 +51,12 @@ class CaseQuerySet(models.QuerySet):
         )
 
 
+def format_reference(year, number):
+    """The one spelling of a case reference ("E-2026-00042"): members quote it on the phone
+    and advisors search for it, so every writer must agree on the width."""
+    return f"E-{year}-{number:05d}"
+
+
 class Case(models.Model):
     """One inquiry for guidance, from a member through the portal or registered by an
     advisor (also for people who are not members). Texts are encrypted at rest."""

@@ -31,6 +31,7 @@ from .models import (
     Message,
     Reminder,
     SavedQueueFilter,
+    format_reference,
 )
 from .selectors import advisors, strata_for
 
@@ -68,7 +69,7 @@ def _next_reference(now):
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_NUMBER_SQL, [year])
         (number,) = cursor.fetchone()
-    return f"E-{year}-{number:05d}"
+    return format_reference(year, number)
 
 
 def _validate_request(*, topics, description):

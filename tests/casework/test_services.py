@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -333,3 +334,15 @@ def test_case_created_yesterday_keeps_its_year_in_reference(member, topics):
     )
     assert case.reference.startswith(f"E-{timezone.localtime(case.created_at).year}-")
     assert case.created_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_the_case_reference_is_spelled_in_one_place():
+    # Written with two widths once (00042 and 000042), a reference a member read out was
+    # not found by the search.
+    root = Path(__file__).resolve().parents[2] / "casework"
+    writers = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if 'f"E-{' in path.read_text() and path.name not in ("models.py", "bench.py")
+    ]
+    assert writers == []

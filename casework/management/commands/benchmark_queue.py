@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import Case, CaseCounter, Topic
+from casework.models import Case, CaseCounter, Topic, format_reference
 from members import factories
 
 BENCH_ADVISOR = "bench.advisor@example.org"
@@ -113,7 +113,7 @@ class Command(BaseCommand):
             closed = status == Case.Status.CLOSED
             batch.append(
                 Case(
-                    reference=f"E-{year}-{counter.last_number:06d}",
+                    reference=format_reference(year, counter.last_number),
                     member=rng.choice(members),
                     description="Generated for the queue benchmark. " * 5,
                     status=status,
