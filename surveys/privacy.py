@@ -7,7 +7,7 @@ What knows the person is the participation record, an unfinished draft and the k
 
 from core.privacy import register
 
-from .models import Draft, Participation, SubmissionToken
+from .models import Draft, Participation, Publication, SubmissionToken
 from .services import submission_digest
 
 
@@ -63,6 +63,19 @@ def _erase_drafts(user):
     Draft.objects.filter(member=user).delete()
 
 
+def _erase_publications(user):
+    # The publication stays (members read it); who published it is in the audit log.
+    Publication.objects.filter(published_by=user).update(published_by=None)
+
+
+register(
+    "surveys.Publication",
+    fields=["published_by"],
+    section="survey_reports_you_published",
+    export_exemption="an administrator's act of publishing a report, not data about them; "
+    "who published what is in their audit trail, which the download holds",
+    eraser=_erase_publications,
+)
 register(
     "surveys.Participation",
     fields=["member"],

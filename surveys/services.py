@@ -730,7 +730,7 @@ def publish_report(*, actor, edition, now=None):
         published_by=actor,
     )
     record_event(actor=actor, action="surveys.report.published", target=publication)
-    link = f"{settings.SITE_URL}/surveys/results/{edition.year}/"
+    link = links.absolute_url("surveys:results-detail", year=edition.year)
     for user in member_selectors.active_member_users().only("pk", "email"):
         enqueue_email(
             to=user.email,
