@@ -29,15 +29,22 @@ fi
 BENCH_URL="${DATABASE_URL%/*}/$(basename "${DATABASE_URL##*/}")_bench"
 
 # 2. Production settings; a self-signed certificate, so the Secure __Host- cookies work.
+# The keys are the development ones the data was generated with (they are not secret).
+# No request sends mail (the outbox does, in the worker, which does not run here), so the
+# SMTP server need not exist.
 if [[ ! -f "$OUT/cert.pem" ]]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
 fi
 export DJANGO_DEBUG=0 DATABASE_URL="$BENCH_URL" DJANGO_ALLOWED_HOSTS=127.0.0.1 \
   DJANGO_SECRET_KEY=load-test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \
-  EMAIL_URL=dummymail:// FIELD_ENCRYPTION_SALT=dev-only-field-salt-not-secret \
-  SURVEY_RESPONSE_KEY=load-test-response-key \
+  FIELD_ENCRYPTION_SALT=dev-only-field-salt-not-secret \
+  SURVEY_RESPONSE_KEY=dev-only-survey-response-key \
   SURVEY_BALLOT_KEYS=ZGV2LW9ubHktYmFsbG90LWtleS1ub3Qtc2VjcmV0ISE= \
+  FIELD_ENCRYPTION_KEYS=ZGV2LW9ubHktZmllbGQta2V5LW5vdC1zZWNyZXQhISE= \
+  MFA_ENCRYPTION_KEYS=ZGV2LW9ubHktbWZhLWtleS1ub3Qtc2VjcmV0LSEhISE= \
+  CASEWORK_ATTACHMENT_KEYS=ZGV2LW9ubHktYXR0YWNobWVudC1rZXktbm90LXNlY3I= \
+  EMAIL_URL=smtp://127.0.0.1:2525 \
   DJANGO_STATIC_ROOT="$OUT/static" DJANGO_CSRF_TRUSTED_ORIGINS="https://127.0.0.1:$PORT" \
   LOG_LEVEL=WARNING
 "$PY" manage.py collectstatic --noinput -v 0

@@ -63,12 +63,16 @@ def can_open_case(user, pk, *, perspective):
     return visible_cases_for(user, perspective=perspective).filter(pk=pk).exists()
 
 
-def get_case_for(user, pk, *, perspective, request=None):
+def get_case_for(user, pk, *, perspective, request=None, with_topics=True):
     """The case if `user` may see it from `perspective`; otherwise 404, the same answer for
-    "missing" and "not yours", and the refusal is logged."""
-    cases = visible_cases_for(user, perspective=perspective)
+    "missing" and "not yours", and the refusal is logged. A POST that only redirects has no
+    use for the topics (`with_topics=False`): a page shown again reads them when it needs
+    them."""
+    cases = visible_cases_for(user, perspective=perspective).select_related("member", "assignee")
+    if with_topics:
+        cases = cases.prefetch_related("topics")
     try:
-        return cases.select_related("member", "assignee").prefetch_related("topics").get(pk=pk)
+        return cases.get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         if request is not None:
             log_denied(request, object_type="casework.case", object_id=pk)

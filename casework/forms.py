@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import OneQueryModelChoiceField, OneQueryModelMultipleChoiceField
+
 from . import attachments
 from .models import (
     ATTACHMENT_MAX_BYTES,
@@ -19,7 +21,7 @@ from .models import (
 from .selectors import advisors, assignable_advisors
 
 
-class TopicChoiceField(forms.ModelMultipleChoiceField):
+class TopicChoiceField(OneQueryModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -272,7 +274,7 @@ class CaseUpdateForm(forms.Form):
     )
 
 
-class AdvisorChoiceField(forms.ModelChoiceField):
+class AdvisorChoiceField(OneQueryModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.email
 
@@ -324,7 +326,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[("active", _("Not resolved")), ("all", _("All")), *Case.Status.choices],
     )
-    topic = forms.ModelChoiceField(
+    topic = OneQueryModelChoiceField(
         label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("All")
     )
     priority = forms.TypedChoiceField(

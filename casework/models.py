@@ -236,6 +236,17 @@ class Case(models.Model):
     def is_anonymous(self):
         return self.requester_kind == self.RequesterKind.ANONYMOUS
 
+    # Django's get_FOO_display() rebuilds a hashable copy of the field's choices on every
+    # call (about 25 µs): three per row were a tenth of the queue's time (issue 14).
+    def get_status_display(self):
+        return _CHOICE_LABELS["status"].get(self.status, self.status)
+
+    def get_priority_display(self):
+        return _CHOICE_LABELS["priority"].get(self.priority, self.priority)
+
+    def get_requester_kind_display(self):
+        return _CHOICE_LABELS["requester_kind"].get(self.requester_kind, self.requester_kind)
+
     @property
     def requester_display(self):
         if self.is_anonymous:
@@ -244,6 +255,12 @@ class Case(models.Model):
             return self.member.get_full_name() or self.member.email
         return self.contact_name or "-"
 
+
+_CHOICE_LABELS = {
+    "status": dict(Case.Status.choices),
+    "priority": dict(Case.Priority.choices),
+    "requester_kind": dict(Case.RequesterKind.choices),
+}
 
 STATUS_BADGES = {
     Case.Status.NEW: "primary",

@@ -111,7 +111,9 @@ def my_case_detail(request, pk):
 @never_cache
 @require_POST
 def my_case_reply(request, pk):
-    case = get_case_for(request.user, pk, perspective=MEMBER_VIEW, request=request)
+    case = get_case_for(
+        request.user, pk, perspective=MEMBER_VIEW, request=request, with_topics=False
+    )
     form = MemberReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -165,7 +167,8 @@ def queue(request):
         "reference": reference,
         "page": page,
         "query": query.urlencode(),
-        "assign_form": AssignForm(),
+        # Its own ids: the filter has an "assignee" too.
+        "assign_form": AssignForm(auto_id="assign_%s"),
     }
     return render(request, "casework/case_list.html", context)
 
@@ -256,8 +259,10 @@ def _case_page(request, case, *, status=200, **forms):
     return render(request, "casework/case_detail.html", context, status=status)
 
 
-def _advisor_case(request, pk):
-    return get_case_for(request.user, pk, perspective=ADVISOR, request=request)
+def _advisor_case(request, pk, *, with_topics=True):
+    return get_case_for(
+        request.user, pk, perspective=ADVISOR, request=request, with_topics=with_topics
+    )
 
 
 @never_cache
@@ -267,9 +272,11 @@ def case_detail(request, pk):
     return _case_page(request, _advisor_case(request, pk))
 
 
-def _case_action(form_name, form, action, success_message):
+def _case_action(form_name, form, action, success_message, *, keeps_access=False):
     """The common shape of a POST on the case page: validate, call the service, or show
-    the page again with the reasons and nothing changed."""
+    the page again with the reasons and nothing changed. After the action the advisor goes
+    back to the case if they may still open it (an assignment or a restriction may have
+    taken it away), else to the queue; `keeps_access` says the action cannot."""
 
     def run(request, case):
         if form.is_valid():
@@ -279,7 +286,7 @@ def _case_action(form_name, form, action, success_message):
                 _apply_errors(form, error)
             else:
                 messages.success(request, success_message)
-                if access.can_open_case(request.user, case.pk, perspective=ADVISOR):
+                if keeps_access or access.can_open_case(request.user, case.pk, perspective=ADVISOR):
                     return redirect("casework:case-detail", pk=case.pk)
                 return redirect("casework:queue")
         case.refresh_from_db()
@@ -292,7 +299,7 @@ def _case_action(form_name, form, action, success_message):
 @advisor_required
 @require_POST
 def case_message(request, pk):
-    case = _advisor_case(request, pk)
+    case = _advisor_case(request, pk, with_topics=False)
     form = AdvisorMessageForm(request.POST, request.FILES)
     return _case_action(
         "message_form",
@@ -305,6 +312,7 @@ def case_message(request, pk):
             files=data["attachments"],
         ),
         _("Saved."),
+        keeps_access=True,
     )(request, case)
 
 
@@ -312,7 +320,7 @@ def case_message(request, pk):
 @advisor_required
 @require_POST
 def case_status(request, pk):
-    case = _advisor_case(request, pk)
+    case = _advisor_case(request, pk, with_topics=False)
     form = StatusForm(request.POST, case=case)
     return _case_action(
         "status_form",
@@ -328,7 +336,7 @@ def case_status(request, pk):
 @advisor_required
 @require_POST
 def case_update(request, pk):
-    case = _advisor_case(request, pk)
+    case = _advisor_case(request, pk, with_topics=False)
     form = CaseUpdateForm(request.POST)
     return _case_action(
         "update_form",
@@ -342,7 +350,7 @@ def case_update(request, pk):
 @advisor_required
 @require_POST
 def case_assign(request, pk):
-    case = _advisor_case(request, pk)
+    case = _advisor_case(request, pk, with_topics=False)
     form = AssignForm(request.POST, case=case)
     return _case_action(
         "assign_form",

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.forms import OneQueryModelChoiceField
 
 from .models import ContractType, County, EmployerType, Field, Membership, Municipality, Profile
 from .services import PROFILE_FIELDS
@@ -177,7 +178,7 @@ class MemberFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Membership.Status.choices]
     )
-    county = forms.ModelChoiceField(
+    county = OneQueryModelChoiceField(
         label=_("County"),
         required=False,
         queryset=County.objects.order_by("name"),

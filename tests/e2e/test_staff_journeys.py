@@ -85,9 +85,7 @@ def admin_gives_a_role(admin):
 
 
 def _filter_assigned_to(someone, option):
-    # The queue's filter and its bulk-assign form both render id_assignee, so the filter's
-    # label does not name one control alone: the filter is the first select of that name.
-    someone.page.locator("main select[name=assignee]").first.select_option(label=option)
+    someone.select("Assigned to", option)
     someone.click(someone.button(someone.t("Filter")))
 
 

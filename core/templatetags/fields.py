@@ -1,0 +1,175 @@
+"""Bootstrap 5 form fields written in Python, for the pages an advisor loads all day.
+
+crispy-forms renders each field through a dozen nested templates and Django renders each
+<option> through a template of its own: on the case queue that was a fifth of the request
+(issue 14, docs/performance.md). `field_group` writes the markup crispy's bootstrap5 pack
+writes (label, control, errors, help text, the same ids and classes, so the error summary's
+links and the accessibility checks hold) for the widgets those pages use, and hands any other
+widget (file inputs, lists of checkboxes or radio buttons) to crispy unchanged.
+`tests/core/test_fields.py` holds the two renderings equal.
+"""
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms, template
+from django.forms import widgets
+from django.forms.utils import flatatt
+from django.template.loader import render_to_string
+from django.utils.html import conditional_escape, format_html, format_html_join
+
+register = template.Library()
+
+# The class crispy's bootstrap5 pack gives each widget: the widget's own name in lower case,
+# then Bootstrap's.
+_BOOTSTRAP_CLASS = {forms.Select: "form-select", forms.CheckboxInput: "form-check-input"}
+_WRITTEN_HERE = (forms.Select, widgets.Input, forms.Textarea, forms.CheckboxInput)
+_DELEGATED = (
+    forms.SelectMultiple,
+    forms.RadioSelect,
+    forms.CheckboxSelectMultiple,
+    forms.FileInput,
+    forms.MultiWidget,
+    forms.HiddenInput,
+)
+
+
+def _writes_here(widget):
+    return isinstance(widget, _WRITTEN_HERE) and not isinstance(widget, _DELEGATED)
+
+
+def _widget_class(widget):
+    bootstrap = next(
+        (css for kind, css in _BOOTSTRAP_CLASS.items() if isinstance(widget, kind)),
+        "form-control",
+    )
+    return f"{type(widget).__name__.lower()} {bootstrap}"
+
+
+def _attrs(attrs):
+    """Django's widgets/attrs.html: False leaves the attribute out, True writes its name."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else flatatt({name: value}),)
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ),
+    )
+
+
+def _control(bound):
+    widget = bound.field.widget
+    attrs = {"class": _widget_class(widget)}
+    if bound.errors:
+        attrs["class"] += " is-invalid"
+    attrs = bound.build_widget_attrs(attrs, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs["id"] = bound.auto_id
+    value = bound.value()
+    context = widget.get_context(bound.html_name, value, attrs)["widget"]
+    if isinstance(widget, forms.Select):
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            context["name"],
+            _attrs(context["attrs"]),
+            format_html_join("", "{}", ((_optgroup(*group),) for group in context["optgroups"])),
+        )
+    if isinstance(widget, forms.Textarea):
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            context["name"],
+            _attrs(context["attrs"]),
+            context["value"] or "",
+        )
+    value = context["value"]
+    value_attr = format_html(' value="{}"', value) if value is not None else ""
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        value_attr,
+        _attrs(context["attrs"]),
+    )
+
+
+def _optgroup(label, options, _index):
+    written = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((str(option["value"]), _attrs(option["attrs"]), option["label"]) for option in options),
+    )
+    return format_html('<optgroup label="{}">{}</optgroup>', label, written) if label else written
+
+
+def _errors(bound):
+    if not bound.errors:
+        return ""
+    return format_html(
+        '<div id="{}_error" class="invalid-feedback">{}</div>',
+        bound.auto_id,
+        format_html_join(
+            "",
+            '<p id="error_{}_{}"><strong>{}</strong></p>',
+            ((n, bound.auto_id, error) for n, error in enumerate(bound.errors, start=1)),
+        ),
+    )
+
+
+def _help(bound):
+    if not bound.help_text:
+        return ""
+    return format_html(
+        '<div id="{}_helptext" class="form-text">{}</div>', bound.auto_id, bound.help_text
+    )
+
+
+def _label_class(bound, base):
+    return f"{base} requiredField" if bound.field.required else base
+
+
+def _label_text(bound):
+    required = (
+        format_html('<span class="{}">*</span>', "asteriskField") if bound.field.required else ""
+    )
+    return format_html("{}{}", conditional_escape(bound.label), required)
+
+
+@register.filter
+def field_group(bound):
+    """One field as crispy's bootstrap5 pack writes it: `{{ form.field|field_group }}`."""
+    widget = bound.field.widget
+    if not _writes_here(widget):
+        return as_crispy_field(bound)
+    label_for = bound.id_for_label
+    if isinstance(widget, forms.CheckboxInput):
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check">{}'
+            '<label for="{}" class="{}">{}</label>{}{}</div></div>',
+            bound.auto_id,
+            _control(bound),
+            label_for,
+            _label_class(bound, "form-check-label"),
+            _label_text(bound),
+            _errors(bound),
+            _help(bound),
+        )
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="{}">{}</label>{}{}{}</div>',
+        bound.auto_id,
+        label_for,
+        _label_class(bound, "form-label"),
+        _label_text(bound),
+        _control(bound),
+        _errors(bound),
+        _help(bound),
+    )
+
+
+@register.filter
+def field_groups(form):
+    """A whole form as `{{ form|crispy }}` writes it: the error summary, then each field."""
+    summary = render_to_string("includes/error_summary.html", {"form": form}) if form.errors else ""
+    fields = format_html_join(
+        "", "{}", ((str(field) if field.is_hidden else field_group(field),) for field in form)
+    )
+    return format_html("{}{}", summary, fields)
