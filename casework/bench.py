@@ -52,6 +52,20 @@ def scratch_database(name, *, keep=False):
         conn.creation.destroy_test_db(original, verbosity=0, keepdb=keep)
 
 
+@contextmanager
+def existing_database(name):
+    """The database `name` kept by an earlier run (`--keep`), used as it is."""
+    conn = connections["default"]
+    original = conn.settings_dict["NAME"]
+    conn.close()
+    conn.settings_dict["NAME"] = name
+    try:
+        yield name
+    finally:
+        conn.close()
+        conn.settings_dict["NAME"] = original
+
+
 # --- The data -----------------------------------------------------------------------------
 
 CASES_PER_SIZE = 1000
@@ -103,6 +117,11 @@ def generate(size, *, stdout, publish=True):
     )
     member_case = Case.objects.filter(member=member, status=Case.Status.OPEN).first()
     advisor_case = Case.objects.filter(assignee=advisors[0], status=Case.Status.OPEN).first()
+    if connection.vendor == "postgresql":
+        # As autovacuum would soon after a bulk load: without statistics the planner
+        # takes the tables for small ones.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     stdout.write(
         f"  generated {Case.objects.count()} cases, {Message.objects.count()} messages, "
         f"{MEMBERS_PER_SIZE * size + 1} members in {time.perf_counter() - started:.0f} s"
@@ -122,6 +141,35 @@ def generate(size, *, stdout, publish=True):
         advisor_case=advisor_case,
         edition=edition,
     )
+
+
+def world_in_database():
+    """The World of data generated earlier (`generate`), found again by the same queries."""
+    from casework.models import Case
+    from members.models import User
+    from surveys.models import Edition
+
+    member = User.objects.get(email="bench.member@example.org")
+    advisor = User.objects.get(email="bench.advisor0@example.org")
+    return World(
+        member=member,
+        advisor=advisor,
+        admin=User.objects.get(email="bench.admin@example.org"),
+        member_case=Case.objects.filter(member=member, status=Case.Status.OPEN).first(),
+        advisor_case=Case.objects.filter(assignee=advisor, status=Case.Status.OPEN).first(),
+        edition=Edition.objects.get(year=timezone.localdate().year),
+    )
+
+
+def forget_earlier_runs(world):
+    """Remove what earlier runs' POSTs wrote (the member's new cases, the replies beyond the
+    generated messages), so that every run on a kept database times the same pages."""
+    from casework.models import Case, Message
+
+    generated = Message.objects.filter(case=world.advisor_case).order_by("created_at", "pk")
+    keep = list(generated.values_list("pk", flat=True)[:MESSAGES_PER_CASE])
+    Message.objects.filter(case=world.advisor_case).exclude(pk__in=keep).delete()
+    Case.objects.filter(member=world.member, status=Case.Status.NEW).delete()
 
 
 def _cases(count, *, member, advisors):
@@ -405,15 +453,19 @@ def statements(results, width=110):
     return "\n".join(lines)
 
 
-def table(results):
+def rows(results):
     floor_median = statistics.median(results[0].times) * 1000
-    rows = [result.row(floor_median) for result in results]
+    return [result.row(floor_median) for result in results]
+
+
+def table(results):
+    rows_ = rows(results)
     header = (
         f"{'page':<26} {'method':<6} {'status':>6} {'queries':>7} {'tx':>3} "
         f"{'median ms':>9} {'p95 ms':>7} {'SQL ms':>7} {'x floor':>7}"
     )
     lines = [header, "-" * len(header)]
-    for row in rows:
+    for row in rows_:
         lines.append(
             f"{row['page']:<26} {row['method']:<6} {row['status']:>6} {row['queries']:>7} "
             f"{row['tx']:>3} {row['median_ms']:>9.1f} {row['p95_ms']:>7.1f} "

@@ -29,21 +29,17 @@ QUEUE_SORTS = {
 
 def advisors():
     """Active users who may work cases (and so may be assigned one): those in a group with
-    the permission, and those given it directly. Two small subqueries, not a join of every
-    user's groups and permissions, which grew with the number of members."""
+    the permission, and those given it directly. One UNION of two small subqueries: an OR
+    of the two (or a join of every user's groups) made PostgreSQL read every member."""
     User = get_user_model()
     permission = Permission.objects.filter(
         codename="work_casework", content_type__app_label="members"
     )
-    by_group = User.groups.through.objects.filter(group__permissions__in=permission).values(
-        "user_id"
-    )
-    direct = User.user_permissions.through.objects.filter(permission__in=permission).values(
-        "user_id"
-    )
-    return User.objects.filter(Q(pk__in=by_group) | Q(pk__in=direct), is_active=True).order_by(
-        "first_name", "last_name", "email"
-    )
+    by_group = User.groups.through.objects.filter(group__permissions__in=permission)
+    direct = User.user_permissions.through.objects.filter(permission__in=permission)
+    return User.objects.filter(
+        pk__in=by_group.values("user_id").union(direct.values("user_id")), is_active=True
+    ).order_by("first_name", "last_name", "email")
 
 
 def assignable_advisors(case=None):

@@ -41,6 +41,9 @@ from .forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
+# The case page lists the member's most recent other cases, not all of them: the page's
+# cost must not grow with one member's history.
+RELATED_SHOWN = 10
 FULL_REFERENCE = re.compile(r"E-\d{4}-\d{5,}")
 
 
@@ -238,10 +241,12 @@ def register_inquiry(request):
 
 def _case_page(request, case, *, status=200, **forms):
     services.record_case_view(case=case, actor=request.user)
+    related = list(selectors.related_cases(case, request.user)[: RELATED_SHOWN + 1])
     context = {
         "case": case,
         "thread": selectors.advisor_thread(case),
-        "related": selectors.related_cases(case, request.user),
+        "related": related[:RELATED_SHOWN],
+        "related_more": len(related) > RELATED_SHOWN,
         "summary": selectors.member_summary(case),
         "message_form": forms.get("message_form") or AdvisorMessageForm(),
         "status_form": forms.get("status_form") or StatusForm(case=case),

@@ -673,3 +673,38 @@ def test_advisor_reply_costs_twelve_statements(
         )
     assert response["Location"] == url
     assert assigned_case.messages.get().body == "Vi ringer deg i morgen."
+
+
+def test_case_page_lists_the_members_ten_latest_other_cases_at_the_same_cost(
+    advisor_client, assigned_case, member, advisor, django_assert_num_queries
+):
+    url = reverse("casework:case-detail", kwargs={"pk": assigned_case.pk})
+    now = timezone.now()
+    others = [
+        CaseFactory(member=member, assignee=advisor, created_at=now - timezone.timedelta(days=n))
+        for n in range(1, 3)
+    ]
+    advisor_client.get(url)
+    with django_assert_num_queries(CASE_PAGE_QUERIES) as few:
+        response = advisor_client.get(url)
+    assert [other.reference for other in others] == _related_references(response)
+    assert "Bare de ti siste vises." not in response.content.decode()
+
+    others += [
+        CaseFactory(member=member, assignee=advisor, created_at=now - timezone.timedelta(days=n))
+        for n in range(3, 15)
+    ]
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = advisor_client.get(url)
+    assert _related_references(response) == [other.reference for other in others[:10]]
+    assert "Bare de ti siste vises." in response.content.decode()
+
+
+def _related_references(response):
+    section = response.content.decode().split('id="related-heading"')[1].split("</section>")[0]
+    return re.findall(r">(E-\d{4}-\d+)</a>", section)
+
+
+# The request's three, the case and its topics, the opening's audit row, the member's profile
+# and membership, the messages and their files, the advisors to assign to, the other cases.
+CASE_PAGE_QUERIES = 11

@@ -30,6 +30,14 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=30)
         parser.add_argument("--keep", action="store_true", help="Keep the scratch database.")
         parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="Time the database a run with --keep left (one size), without generating.",
+        )
+        parser.add_argument(
+            "--json", dest="json_file", metavar="FILE", help="Also write the rows as JSON."
+        )
+        parser.add_argument(
             "--no-releases",
             action="store_true",
             help="Skip publishing the statistics releases (their pages then show none).",
@@ -49,13 +57,31 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *, sizes, rounds, keep, no_releases, releases_max_size, sql, load_accounts, **options
+        self,
+        *,
+        sizes,
+        rounds,
+        keep,
+        reuse,
+        json_file,
+        no_releases,
+        releases_max_size,
+        sql,
+        load_accounts,
+        **options,
     ):
         name = f"{connections['default'].settings_dict['NAME']}_bench"
         if name.endswith(".sqlite3_bench"):
             name = name.removesuffix(".sqlite3_bench") + "_bench.sqlite3"
         for size in [int(part) for part in sizes.split(",") if part.strip()]:
             self.stdout.write(f"\n{size * bench.CASES_PER_SIZE} cases (database {name})")
+            if reuse:
+                with bench.existing_database(name), bench.production_like():
+                    world = bench.world_in_database()
+                    bench.forget_earlier_runs(world)
+                    results = bench.measure(world, rounds=rounds)
+                self._report(results, sql=sql, json_file=json_file, size=size)
+                continue
             with bench.scratch_database(name, keep=keep), bench.production_like():
                 publish = not no_releases and (
                     releases_max_size is None or size <= releases_max_size
@@ -66,8 +92,14 @@ class Command(BaseCommand):
                     Path(load_accounts).write_text(json.dumps(accounts, indent=2))
                     self.stdout.write(f"  load-test accounts written to {load_accounts}")
                 results = bench.measure(world, rounds=rounds) if rounds else []
-            if not results:
-                continue
-            self.stdout.write(bench.table(results))
-            if sql:
-                self.stdout.write(bench.statements(results))
+            if results:
+                self._report(results, sql=sql, json_file=json_file, size=size)
+
+    def _report(self, results, *, sql, json_file, size):
+        self.stdout.write(bench.table(results))
+        if sql:
+            self.stdout.write(bench.statements(results))
+        if json_file:
+            rows = bench.rows(results)
+            path = Path(json_file.replace("{size}", str(size)))
+            path.write_text(json.dumps(rows, indent=2))
