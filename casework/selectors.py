@@ -2,11 +2,11 @@
 queries). Every case list starts from the gatekeeper, casework.access.visible_cases_for."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core import roles
 from core.models import AuditEvent
 from members.selectors import breakdown_strata_for, member_summary_for
 
@@ -28,18 +28,16 @@ QUEUE_SORTS = {
 
 
 def advisors():
-    """Active users who may work cases (and so may be assigned one): those in a group with
-    the permission, and those given it directly. One UNION of two small subqueries: an OR
-    of the two (or a join of every user's groups) made PostgreSQL read every member."""
+    """Active users who may work cases (and so may be assigned one): the holders of a role
+    that grants it, as has_role_permission() decides (a permission given by hand grants
+    nothing)."""
     User = get_user_model()
-    permission = Permission.objects.filter(
-        codename="work_casework", content_type__app_label="members"
+    holders = User.groups.through.objects.filter(
+        group__name__in=roles.roles_granting("members.work_casework")
+    ).values("user_id")
+    return User.objects.filter(pk__in=holders, is_active=True).order_by(
+        "first_name", "last_name", "email"
     )
-    by_group = User.groups.through.objects.filter(group__permissions__in=permission)
-    direct = User.user_permissions.through.objects.filter(permission__in=permission)
-    return User.objects.filter(
-        pk__in=by_group.values("user_id").union(direct.values("user_id")), is_active=True
-    ).order_by("first_name", "last_name", "email")
 
 
 def assignable_advisors(case=None):

@@ -207,6 +207,11 @@ def is_member(user):
     return has_role(user, MEMBER)
 
 
+def roles_granting(permission):
+    """The roles whose holders have `permission` (has_role_permission says yes to them)."""
+    return [role for role, codes in STAFF_ROLE_PERMISSIONS.items() if permission in codes]
+
+
 def has_role_permission(user, permission):
     """Whether one of the user's roles grants `permission`. Unlike has_perm() this does not
     say yes to every superuser: access to members' data follows from a role (need-to-know),

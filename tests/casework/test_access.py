@@ -160,3 +160,24 @@ def test_gatekeeper_lists_exactly_what_detail_allows(
     member_view = set(visible_cases_for(member, perspective=MEMBER))
     assert member_view == {member_case, assigned_case, colleague_restricted_case, colleague_open}
     assert set(visible_cases_for(member, perspective=ADVISOR)) == set()
+
+
+def test_only_holders_of_a_casework_role_are_offered_as_assignees(db):
+    from django.contrib.auth.models import Permission
+
+    from casework.selectors import advisors
+    from core import roles
+    from members import factories
+
+    advisor = factories.advisor_user()
+    lead = factories.UserFactory(role=roles.LEAD_ADVISOR)
+    both = factories.advisor_user()
+    both.groups.add(lead.groups.get())
+    factories.admin_user()
+    factories.advisor_user(is_active=False)
+    by_hand = factories.UserFactory()
+    by_hand.user_permissions.add(Permission.objects.get(codename="work_casework"))
+    factories.active_member()
+
+    assert sorted(user.pk for user in advisors()) == sorted([advisor.pk, lead.pk, both.pk])
+    assert not roles.has_role_permission(by_hand, "members.work_casework")
