@@ -54,13 +54,39 @@ class Questionnaire:
         return answers
 
 
-def questionnaire_for(edition):
+def _sections_of(edition):
     questions = Question.objects.prefetch_related("choices", "items").order_by("order")
-    sections = list(
+    return list(
         Section.objects.filter(edition=edition)
         .order_by("order")
         .prefetch_related(Prefetch("questions", queryset=questions, to_attr="question_list"))
     )
+
+
+def questionnaire_for(edition):
+    return Questionnaire(edition=edition, sections=_sections_of(edition))
+
+
+# An edition's questions cannot change once it has opened (services._require_draft: nothing
+# edits them after, and no edition goes back to draft), and reading them was about 40 % of
+# every survey page (issue 14). The pages members answer keep them per process once read,
+# keyed by the edition's id and creation time, so a test database that reuses an id never
+# gets another edition's questions. Read-only: nothing assigns to these objects.
+_open_sections = {}
+_OPEN_SECTIONS_KEPT = 8
+
+
+def answering_questionnaire_for(edition):
+    """questionnaire_for(), kept across requests for an edition that has opened."""
+    if edition.status == Edition.Status.DRAFT:
+        return questionnaire_for(edition)
+    key = (edition.pk, edition.created_at)
+    sections = _open_sections.get(key)
+    if sections is None:
+        sections = _sections_of(edition)
+        if len(_open_sections) >= _OPEN_SECTIONS_KEPT:
+            _open_sections.clear()
+        _open_sections[key] = sections
     return Questionnaire(edition=edition, sections=sections)
 
 

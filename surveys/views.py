@@ -53,7 +53,7 @@ class Flow:
     @property
     def questionnaire(self):
         if self._questionnaire is None:
-            self._questionnaire = selectors.questionnaire_for(self.edition)
+            self._questionnaire = selectors.answering_questionnaire_for(self.edition)
         return self._questionnaire
 
     @property

@@ -45,11 +45,12 @@ def _queries(client, method, path, data=None):
 
 
 # Three are the framework's on every request (session, user, and roles with the membership
-# check, permissions and authenticator); ours: edition, participation, draft, and four for
-# the questionnaire (sections, questions, choices, Likert items).
-PAGE_GET_QUERIES = 10
-PAGE_POST_QUERIES = 14
-REVIEW_QUERIES = 11  # one more: the profile, for the answers taken from it
+# check, permissions and authenticator); ours: edition, participation, draft. The
+# questionnaire (sections, questions, choices, Likert items: four) is read on the edition's
+# first page in a process and kept: its questions cannot change once it has opened.
+PAGE_GET_QUERIES = 6
+PAGE_POST_QUERIES = 10
+REVIEW_QUERIES = 7  # one more: the profile, for the answers taken from it
 
 
 def test_answering_pages_query_count_does_not_grow_with_answers(
@@ -88,3 +89,44 @@ def test_answering_pages_query_count_does_not_grow_with_answers(
         client.post(page_six, six_data)
     with django_assert_num_queries(REVIEW_QUERIES):
         client.get(review)
+
+
+def test_an_open_editions_questions_are_read_once_and_a_drafts_every_time(
+    active_member, edition, django_assert_num_queries
+):
+    from surveys import selectors
+    from surveys.models import Edition
+
+    first = selectors.answering_questionnaire_for(edition)
+    with django_assert_num_queries(0):
+        again = selectors.answering_questionnaire_for(edition)
+    assert [q.key for q in again.all_visible({})] == [q.key for q in first.all_visible({})]
+
+    draft = Edition.objects.create(year=2031)
+    reads = [_read_count(selectors.answering_questionnaire_for, draft) for _ in range(2)]
+    assert reads[0] == reads[1] > 0
+
+
+def test_an_edition_that_reuses_an_id_gets_its_own_questions(active_member, edition):
+    from surveys import selectors
+    from surveys.models import Edition, Section
+
+    assert selectors.answering_questionnaire_for(edition).sections
+    pk = edition.pk
+    Edition.objects.filter(pk=pk).delete()
+    newcomer = Edition.objects.create(
+        pk=pk,
+        year=2032,
+        status=Edition.Status.OPEN,
+        opens_at=edition.opens_at,
+        closes_at=edition.closes_at,
+    )
+    Section.objects.create(edition=newcomer, order=1, title_nb="Ny", title_en="New")
+    sections = selectors.answering_questionnaire_for(newcomer).sections
+    assert [section.title_nb for section in sections] == ["Ny"]
+
+
+def _read_count(function, *args):
+    with CaptureQueriesContext(connection) as context:
+        function(*args)
+    return len(context)
