@@ -19,7 +19,8 @@ import struct
 import time
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 ACCOUNTS = json.loads(Path(os.environ.get("LOAD_ACCOUNTS", "var/load-accounts.json")).read_text())
 MEMBERS = itertools.cycle(ACCOUNTS["members"])
@@ -41,14 +42,18 @@ def totp(secret, at=None):
     return f"{number % 10**6:06d}"
 
 
-class Portal(HttpUser):
+class Portal(FastHttpUser):
+    """geventhttpclient, not requests: with HttpUser, locust's one process used 88-94 % of a
+    core at 50 users and its own queue showed in every response time (docs/performance.md).
+    The server's certificate is self-signed: FastHttpUser does not verify it (`insecure`)."""
+
     abstract = True
-    wait_time = between(1, 5)
+    insecure = True
+    # A person reads a page for 1 to 5 seconds; LOAD_WAIT="0,0.2" makes the users hurry,
+    # to find what the server can do (its requests per second per core).
+    wait_time = between(*(float(s) for s in os.environ.get("LOAD_WAIT", "1,5").split(",")))
 
     def on_start(self):
-        # The server's certificate is self-signed (bench/README.md).
-        self.client.verify = False
-        self.client.headers["Referer"] = self.host + "/"
         self.login()
 
     def _csrf(self, response):
