@@ -918,7 +918,9 @@ def report_lines(candidate):
 def previous_release(kind):
     from .models import Release
 
-    return Release.objects.filter(kind=kind).order_by("-number").first()
+    # The audit (every hidden cell's interval) is as large as the data and no page shows it:
+    # read on first use only.
+    return Release.objects.filter(kind=kind).defer("audit").order_by("-number").first()
 
 
 def release_for(kind, number=None):
@@ -928,7 +930,7 @@ def release_for(kind, number=None):
     if number is None:
         return previous_release(kind)
     try:
-        return Release.objects.filter(kind=kind, number=int(number)).first()
+        return Release.objects.filter(kind=kind, number=int(number)).defer("audit").first()
     except ValueError:
         return None
 
