@@ -9,22 +9,20 @@ no app (tests/core/test_layering.py).
 """
 
 import random
-import statistics
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection, connections, transaction
 from django.shortcuts import render
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone
 
+from . import benchkit
+
 FLOOR_PATH = "/__floor__/"
-TRANSACTION_WORDS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
 def floor(request):
@@ -72,9 +70,6 @@ CASES_PER_SIZE = 1000
 MEMBERS_PER_SIZE = 300
 MESSAGES_PER_CASE = 5
 ADVISORS = 5
-# Share of cases still active (new, open, waiting); the rest are resolved or closed, as in
-# an organisation some years old.
-ACTIVE_SHARE = 0.04
 BATCH = 2000
 
 
@@ -180,21 +175,17 @@ def _cases(count, *, member, advisors):
 
     rng = random.Random(count)
     topics = list(Topic.objects.all())
-    now = timezone.now()
     strata = strata_for(member)
     kinds = [Case.RequesterKind.MEMBER] * 6 + list(Case.RequesterKind.values)
-    active = [Case.Status.NEW, Case.Status.OPEN, Case.Status.WAITING]
-    for offset in range(0, count, BATCH):
+    for shapes in benchkit.batches(benchkit.case_shapes(count, now=timezone.now()), BATCH):
         batch = []
-        for i in range(offset, min(offset + BATCH, count)):
-            created = now - timedelta(minutes=rng.randint(60, 60 * 24 * 365 * 3))
-            mine = i % 200 == 0
-            if mine or rng.random() < ACTIVE_SHARE:
-                status = Case.Status.OPEN if mine else rng.choice(active)
+        for shape in shapes:
+            i, created, mine = shape.number, shape.created, shape.mine
+            status = Case.Status(shape.state)
+            if shape.closed_after is None:
                 closed_at, outcome = None, ""
             else:
-                status = Case.Status.CLOSED
-                closed_at, outcome = created + timedelta(days=rng.randint(5, 60)), "guidance_given"
+                closed_at, outcome = created + shape.closed_after, "guidance_given"
             assignee = None if status == Case.Status.NEW else advisors[i % len(advisors)]
             batch.append(
                 Case(
@@ -286,18 +277,6 @@ def load_accounts(world, *, members, advisors):
 # --- The pages ----------------------------------------------------------------------------
 
 
-@dataclass
-class Page:
-    label: str
-    role: str
-    url: str
-    data: object = None  # a dict (or a callable giving one) makes it a POST
-
-    @property
-    def method(self):
-        return "POST" if self.data is not None else "GET"
-
-
 def pages(world):
     from casework.models import Topic
 
@@ -305,18 +284,20 @@ def pages(world):
     year = world.edition.year
     counter = iter(range(10**9))
     return [
-        Page("floor (member)", "member", FLOOR_PATH),
-        Page("floor (advisor)", "advisor", FLOOR_PATH),
-        Page("home (member)", "member", reverse("core:home")),
-        Page("membership (member)", "member", reverse("members:profile")),
-        Page("my cases", "member", reverse("casework:my-case-list")),
-        Page(
+        benchkit.Page("floor (member)", "member", FLOOR_PATH),
+        benchkit.Page("floor (advisor)", "advisor", FLOOR_PATH),
+        benchkit.Page("home (member)", "member", reverse("core:home")),
+        benchkit.Page("membership (member)", "member", reverse("members:profile")),
+        benchkit.Page("my cases", "member", reverse("casework:my-case-list")),
+        benchkit.Page(
             "my case",
             "member",
             reverse("casework:my-case-detail", kwargs={"pk": world.member_case.pk}),
         ),
-        Page("survey page", "member", reverse("surveys:page", kwargs={"year": year, "number": 1})),
-        Page(
+        benchkit.Page(
+            "survey page", "member", reverse("surveys:page", kwargs={"year": year, "number": 1})
+        ),
+        benchkit.Page(
             "guidance POST",
             "member",
             reverse("casework:request-guidance"),
@@ -326,78 +307,42 @@ def pages(world):
                 "safe_contact": "",
             },
         ),
-        Page("queue", "advisor", reverse("casework:queue") + "?status=active"),
-        Page(
+        benchkit.Page("queue", "advisor", reverse("casework:queue") + "?status=active"),
+        benchkit.Page(
             "case detail",
             "advisor",
             reverse("casework:case-detail", kwargs={"pk": world.advisor_case.pk}),
         ),
-        Page(
+        benchkit.Page(
             "reply POST",
             "advisor",
             reverse("casework:case-message", kwargs={"pk": world.advisor_case.pk}),
             lambda: {"kind": "reply", "body": "Hei, vi ringer deg i morgen formiddag."},
         ),
-        Page("membership statistics", "admin", reverse("members:statistics")),
-        Page("casework statistics", "admin", reverse("casework:statistics")),
-        Page(
+        benchkit.Page("membership statistics", "admin", reverse("members:statistics")),
+        benchkit.Page("casework statistics", "admin", reverse("casework:statistics")),
+        benchkit.Page(
             "membership export (csv)",
             "admin",
             reverse("members:statistics-export", kwargs={"fmt": "csv"}) + "?table=all",
         ),
-        Page(
+        benchkit.Page(
             "casework export (xlsx)",
             "admin",
             reverse("casework:statistics-export", kwargs={"fmt": "xlsx"}),
         ),
-        Page("member list", "admin", reverse("members:member-list")),
+        benchkit.Page("member list", "admin", reverse("members:member-list")),
     ]
-
-
-@dataclass
-class Result:
-    page: Page
-    times: list = field(default_factory=list)
-    sql_times: list = field(default_factory=list)
-    counts: list = field(default_factory=list)  # (statements, transaction statements) per round
-    sql: list = field(default_factory=list)
-    status: int = 0
-
-    def row(self, floor_median):
-        # The usual count: once a minute a page also renews the session (two more UPDATEs).
-        statements, transactional = statistics.mode(self.counts)
-        median = statistics.median(self.times) * 1000
-        p95 = _percentile(self.times, 95) * 1000
-        return {
-            "page": self.page.label,
-            "method": self.page.method,
-            "status": self.status,
-            "queries": statements,
-            "tx": transactional,
-            "median_ms": median,
-            "p95_ms": p95,
-            "sql_ms": statistics.median(self.sql_times) * 1000,
-            "x_floor": median / floor_median if floor_median else 0,
-        }
-
-
-def _percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def production_like():
-    """DEBUG off (templates without debug information), this module's URLs for the floor."""
-    templates = [
-        {**engine, "OPTIONS": {**engine["OPTIONS"], "debug": False}}
-        for engine in settings.TEMPLATES
-    ]
-    return override_settings(DEBUG=False, TEMPLATES=templates, ROOT_URLCONF=__name__)
+    """DEBUG off, and this module's URLs for the floor."""
+    return benchkit.production_like(urlconf=__name__)
 
 
 def measure(world, *, rounds, warmup=3):
-    """Each page `warmup` times, then `rounds` rounds over all pages in turn (so drift on a
-    shared machine spreads over every page alike). Returns one Result per page."""
+    """The member, the advisor and the admin signed in; each page through
+    casework.benchkit. Returns one Result per page."""
     clients = {}
     for role in ("member", "advisor", "admin"):
         client = Client(raise_request_exception=True, HTTP_USER_AGENT="erfaring-bench")
@@ -406,69 +351,4 @@ def measure(world, *, rounds, warmup=3):
     # The member has agreed to take part in the survey, as before answering its first page.
     year = world.edition.year
     clients["member"].post(reverse("surveys:start", kwargs={"year": year}), {"consent": "on"})
-    the_pages = pages(world)
-    results = [Result(page) for page in the_pages]
-    for _ in range(warmup):
-        for page in the_pages:
-            _follow(clients[page.role], _request(clients[page.role], page))
-    for _ in range(rounds):
-        for result in results:
-            client = clients[result.page.role]
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = _request(client, result.page)
-                elapsed = time.perf_counter() - started
-            sql = [query["sql"] for query in captured.captured_queries]
-            result.times.append(elapsed)
-            result.sql_times.append(sum(float(q["time"]) for q in captured.captured_queries))
-            transactional = sum(s.startswith(TRANSACTION_WORDS) for s in sql)
-            result.counts.append((len(sql) - transactional, transactional))
-            result.status = response.status_code
-            result.sql = sql
-            _follow(client, response)
-    return results
-
-
-def _follow(client, response):
-    """Load the page a POST redirects to, untimed, as the browser would: it shows (and so
-    removes from the session) the POST's confirmation, which the next timed page would
-    otherwise pay for."""
-    if response.status_code == 302 and response.request["REQUEST_METHOD"] == "POST":
-        client.get(response["Location"])
-
-
-def _request(client, page):
-    if page.data is None:
-        return client.get(page.url)
-    data = page.data() if callable(page.data) else page.data
-    return client.post(page.url, data)
-
-
-def statements(results, width=110):
-    """Each page's statements of its last round, shortened: what each page costs."""
-    lines = []
-    for result in results:
-        lines.append(f"{result.page.label}:")
-        lines.extend(f"    {' '.join(sql.split())[:width]}" for sql in result.sql)
-    return "\n".join(lines)
-
-
-def rows(results):
-    floor_median = statistics.median(results[0].times) * 1000
-    return [result.row(floor_median) for result in results]
-
-
-def table(results):
-    rows_ = rows(results)
-    header = (
-        f"{'page':<26} {'method':<6} {'status':>6} {'queries':>7} {'tx':>3} "
-        f"{'median ms':>9} {'p95 ms':>7} {'SQL ms':>7} {'x floor':>7}"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows_:
-        lines.append(
-            f"{row['page']:<26} {row['method']:<6} {row['status']:>6} {row['queries']:>7} "
-            f"{row['tx']:>3} {row['median_ms']:>9.1f} {row['p95_ms']:>7.1f} "
-            f"{row['sql_ms']:>7.1f} {row['x_floor']:>7.2f}"
-        )
-    return "\n".join(lines)
+    return benchkit.measure(clients, pages(world), rounds=rounds, warmup=warmup)

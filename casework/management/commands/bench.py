@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from casework import bench
+from casework import bench, benchkit
 
 
 class Command(BaseCommand):
@@ -96,10 +96,10 @@ class Command(BaseCommand):
                 self._report(results, sql=sql, json_file=json_file, size=size)
 
     def _report(self, results, *, sql, json_file, size):
-        self.stdout.write(bench.table(results))
+        rows = benchkit.rows(results)
+        self.stdout.write(benchkit.table(rows))
         if sql:
-            self.stdout.write(bench.statements(results))
+            self.stdout.write(benchkit.statements(results))
         if json_file:
-            rows = bench.rows(results)
             path = Path(json_file.replace("{size}", str(size)))
             path.write_text(json.dumps(rows, indent=2))

@@ -6,104 +6,17 @@ the floor. The table's columns and the JSON rows are the portal's `table()` and 
 """
 
 import re
-import statistics
-import time
-from dataclasses import dataclass, field
 from itertools import count
 from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup
-from django.conf import settings
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from casework.benchkit import Page, production_like, statements, summed, table  # noqa: F401 (peer_bench uses them)
+from casework.benchkit import measure as measure_pages
+from casework.benchkit import rows as rows_of
 from peerbench import data
-
-TRANSACTION_WORDS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
-
-
-@dataclass
-class Page:
-    label: str
-    role: str
-    url: str
-    data: object = None  # a dict (or a callable giving one) makes it a POST
-    expect: tuple = (200,)
-
-    @property
-    def method(self):
-        return "POST" if self.data is not None else "GET"
-
-
-@dataclass
-class Result:
-    page: Page
-    times: list = field(default_factory=list)
-    sql_times: list = field(default_factory=list)
-    counts: list = field(default_factory=list)  # (statements, transaction statements)
-    sql: list = field(default_factory=list)
-    status: int = 0
-    statuses: set = field(default_factory=set)
-
-    def row(self, floor_median):
-        statements, transactional = statistics.mode(self.counts)
-        median = statistics.median(self.times) * 1000
-        return {
-            "page": self.page.label,
-            "method": self.page.method,
-            "status": self.status,
-            "queries": statements,
-            "tx": transactional,
-            "median_ms": median,
-            "p95_ms": _percentile(self.times, 95) * 1000,
-            "sql_ms": statistics.median(self.sql_times) * 1000,
-            "x_floor": median / floor_median if floor_median else 0,
-        }
-
-
-@dataclass
-class Summed:
-    """A row that is the per-round sum of other rows (the list's shell + its rows)."""
-
-    label: str
-    parts: list
-
-    def row(self, floor_median):
-        rounds = len(self.parts[0].times)
-        times = [sum(p.times[i] for p in self.parts) for i in range(rounds)]
-        sql_times = [sum(p.sql_times[i] for p in self.parts) for i in range(rounds)]
-        counts = [
-            tuple(sum(c) for c in zip(*(p.counts[i] for p in self.parts), strict=True))
-            for i in range(rounds)
-        ]
-        statements, transactional = statistics.mode(counts)
-        median = statistics.median(times) * 1000
-        return {
-            "page": self.label,
-            "method": "GET",
-            "status": "+".join(str(p.status) for p in self.parts),
-            "queries": statements,
-            "tx": transactional,
-            "median_ms": median,
-            "p95_ms": _percentile(times, 95) * 1000,
-            "sql_ms": statistics.median(sql_times) * 1000,
-            "x_floor": median / floor_median if floor_median else 0,
-        }
-
-
-def _percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def production_like():
-    templates = [
-        {**engine, "OPTIONS": {**engine["OPTIONS"], "debug": False}}
-        for engine in settings.TEMPLATES
-    ]
-    return override_settings(DEBUG=False, TEMPLATES=templates)
 
 
 def _form_fields(html, selector):
@@ -210,7 +123,7 @@ def pages(clients, *, staff, ticket):
     ]
 
 
-def measure(*, rounds, warmup=3, stdout=None):
+def measure(*, rounds, warmup=3):
     staff, member, ticket = data.world()
     data.reset_bench_writes(ticket)
     clients = {}
@@ -219,29 +132,7 @@ def measure(*, rounds, warmup=3, stdout=None):
         client.force_login(user)
         clients[role] = client
     the_pages = pages(clients, staff=staff, ticket=ticket)
-    results = [Result(page) for page in the_pages]
-    for _ in range(warmup):
-        for page in the_pages:
-            response = _request(clients[page.role], page)
-            _check(page, response)
-            _follow(clients[page.role], response)
-    for _ in range(rounds):
-        for result in results:
-            client = clients[result.page.role]
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = _request(client, result.page)
-                elapsed = time.perf_counter() - started
-            sql = [query["sql"] for query in captured.captured_queries]
-            result.times.append(elapsed)
-            result.sql_times.append(sum(float(q["time"]) for q in captured.captured_queries))
-            transactional = sum(s.startswith(TRANSACTION_WORDS) for s in sql)
-            result.counts.append((len(sql) - transactional, transactional))
-            result.status = response.status_code
-            result.statuses.add(response.status_code)
-            result.sql = sql
-            _check(result.page, response)
-            _follow(client, response)
+    results = measure_pages(clients, the_pages, rounds=rounds, warmup=warmup, check=_check)
     return results, ticket
 
 
@@ -256,52 +147,15 @@ def _check(page, response):
         )
 
 
-def _follow(client, response):
-    """Load the page a POST redirects to, untimed, as a browser would."""
-    if response.status_code == 302 and response.request["REQUEST_METHOD"] == "POST":
-        client.get(response["Location"])
-
-
-def _request(client, page):
-    if page.data is None:
-        return client.get(page.url)
-    payload = page.data() if callable(page.data) else page.data
-    return client.post(page.url, payload)
-
-
 def rows(results):
-    by_label = {r.page.label: r for r in results}
-    floor_median = statistics.median(results[0].times) * 1000
-    out = []
-    for result in results:
-        out.append(result.row(floor_median))
-        if result.page.label == "ticket list: rows":
-            summed = Summed(
-                "ticket list: shell + rows",
-                [by_label["ticket list: shell"], by_label["ticket list: rows"]],
-            )
-            out.append(summed.row(floor_median))
-    return out
-
-
-def table(row_list):
-    header = (
-        f"{'page':<26} {'method':<6} {'status':>7} {'queries':>7} {'tx':>3} "
-        f"{'median ms':>9} {'p95 ms':>7} {'SQL ms':>7} {'x floor':>7}"
+    """The portal's rows, and after the list's rows their sum with the list's shell."""
+    by_label = {result.label: result for result in results}
+    shell_and_rows = summed(
+        "ticket list: shell + rows", [by_label["ticket list: shell"], by_label["ticket list: rows"]]
     )
-    lines = [header, "-" * len(header)]
-    for row in row_list:
-        lines.append(
-            f"{row['page']:<26} {row['method']:<6} {row['status']!s:>7} {row['queries']:>7} "
-            f"{row['tx']:>3} {row['median_ms']:>9.1f} {row['p95_ms']:>7.1f} "
-            f"{row['sql_ms']:>7.1f} {row['x_floor']:>7.2f}"
-        )
-    return "\n".join(lines)
-
-
-def statements(results, width=110):
-    lines = []
+    ordered = []
     for result in results:
-        lines.append(f"{result.page.label}:")
-        lines.extend(f"    {' '.join(sql.split())[:width]}" for sql in result.sql)
-    return "\n".join(lines)
+        ordered.append(result)
+        if result.label == "ticket list: rows":
+            ordered.append(shell_and_rows)
+    return rows_of(ordered)

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from helpdesk.models import FollowUp, Queue, Ticket, TicketChange
 
+from casework.benchkit import batches, case_shapes
+
 TICKETS_PER_SIZE = 1000
 FOLLOWUPS_PER_TICKET = 5
 STAFF = 5
-ACTIVE_SHARE = 0.04
 BATCH = 2000
 PASSWORD = "peer-bench-passord-2026"  # noqa: S105 (only in this scratch database)
 
@@ -118,27 +119,23 @@ def generate(size, *, stdout):
 
 def _tickets(count, *, member, staff, queues):
     rng = random.Random(count)
-    now = timezone.now()
-    # The portal's three active statuses; helpdesk has one "Open" (plus "Reopened"): NEW
-    # is an open unassigned ticket, WAITING an open one put on hold.
-    active = ["new", "open", "waiting"]
+    # The portal's history (casework.benchkit.case_shapes); helpdesk has one "Open" (plus
+    # "Reopened"): the portal's NEW is an open unassigned ticket, WAITING an open one put
+    # on hold.
     counts = {"open": 0, "closed": 0}
     with own_timestamps():
-        for offset in range(0, count, BATCH):
+        for shapes in batches(case_shapes(count, now=timezone.now()), BATCH):
             batch = []
-            for i in range(offset, min(offset + BATCH, count)):
-                created = now - timedelta(minutes=rng.randint(60, 60 * 24 * 365 * 3))
-                mine = i % 200 == 0
-                if mine or rng.random() < ACTIVE_SHARE:
-                    kind = "open" if mine else rng.choice(active)
+            for shape in shapes:
+                i, created, mine, kind = shape.number, shape.created, shape.mine, shape.state
+                if shape.closed_after is None:
                     status, resolution = Ticket.OPEN_STATUS, None
                     modified = created + timedelta(hours=FOLLOWUPS_PER_TICKET - 1)
                     counts["open"] += 1
                 else:
-                    kind = "closed"
                     status = Ticket.CLOSED_STATUS
                     resolution = "Veiledning gitt."
-                    modified = created + timedelta(days=rng.randint(5, 60))
+                    modified = created + shape.closed_after
                     counts["closed"] += 1
                 assignee = None if kind == "new" else staff[i % len(staff)]
                 reference = f"E-{created.year}-B{i:07d}"

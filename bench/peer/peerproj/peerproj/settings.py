@@ -1,10 +1,14 @@
 """Minimal Django project around django-helpdesk 2.6.1, for timing its pages the way
-Erfaring's casework/bench.py times the portal's (see /work/peer/README.md)."""
+Erfaring's casework/bench.py times the portal's (bench/peer/README.md)."""
 
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The portal's timing harness (casework/benchkit.py, which imports Django only), so both
+# sides are measured by the same code.
+sys.path.append(str(Path(__file__).resolve().parents[4]))
 
 SECRET_KEY = "peer-bench-not-secret-" + "x" * 40
 # Off for timing (the benchmark also forces DEBUG and template debug off).
