@@ -41,7 +41,10 @@ def covered_advisors(user, today=None):
     return Absence.objects.current(today).filter(cover=user).values("advisor_id")
 
 
-def visible_cases_for(user, *, perspective):
+def visible_cases_for(user, *, perspective, covered=None):
+    """The cases `user` may see from `perspective`. `covered`: the ids of the advisors they
+    cover for today, when the caller has read them already (the queue shows them); else
+    read by a subquery."""
     if not user.is_authenticated:
         return Case.objects.none()
     if perspective == MEMBER:
@@ -51,7 +54,8 @@ def visible_cases_for(user, *, perspective):
             shared = Q(restricted=False)
         else:
             shared = Q(restricted=False) & (
-                Q(assignee__isnull=True) | Q(assignee__in=covered_advisors(user))
+                Q(assignee__isnull=True)
+                | Q(assignee__in=covered_advisors(user) if covered is None else covered)
             )
         return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True).exclude(
             member=user

@@ -133,6 +133,8 @@ def production_like(urlconf=None):
     """DEBUG off (templates without debug information); `urlconf` for a floor page."""
     templates = [
         {**engine, "OPTIONS": {**engine.get("OPTIONS", {}), "debug": False}}
+        if engine["BACKEND"].endswith("DjangoTemplates")
+        else engine
         for engine in settings.TEMPLATES
     ]
     extra = {"ROOT_URLCONF": urlconf} if urlconf else {}

@@ -362,9 +362,12 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, lead=False, **kwargs):
+    def __init__(self, *args, lead=False, topics=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
+        if topics is not None:
+            # Read once by the queue, which also names each case's topics with them.
+            self.fields["topic"].choices = [("", _("All")), *((t.pk, t.name) for t in topics)]
         if lead:
             self.fields["assignee"].choices = [
                 *self.fields["assignee"].choices,

@@ -6,7 +6,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import disclosure, releases
 from core.audit import log_denied
+from core.paging import counted_page
 from core.roles import member_required, role_required
 
 from . import access, attachments, selectors, services, stats, throttle
@@ -147,7 +147,8 @@ def queue(request):
     # then the queue opens with the standard filters rather than an error.
     if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
         return redirect(reverse("casework:queue") + "?" + saved)
-    filters = QueueFilterForm(request.GET, lead=lead)
+    topics = list(selectors.topics())
+    filters = QueueFilterForm(request.GET, lead=lead, topics=topics)
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
     cleaned = filters.cleaned_data
@@ -159,13 +160,17 @@ def queue(request):
         if FULL_REFERENCE.fullmatch(reference):
             # Logged alike whether the case is missing or a colleague's: no extra query.
             log_denied(request, object_type="casework.case", object_id=reference)
-    cases = selectors.queue_cases(request.user, filters=cleaned)
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    covering = list(selectors.covering_now(request.user))
+    cases = selectors.queue_cases(
+        request.user, filters=cleaned, covered=[absence.advisor_id for absence in covering]
+    )
+    page = counted_page(cases, request.GET.get("page"), QUEUE_PAGE_SIZE)
+    selectors.list_topics(page.object_list, topics)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filters": filters,
-        "covering": selectors.covering_now(request.user),
+        "covering": covering,
         "saved_filter": saved,
         "reference": reference,
         "page": page,

@@ -103,6 +103,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Fragments repeated many times on a page, included from the templates above with
+        # {% jinja_include %}: core/jinja2.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "core.jinja2.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

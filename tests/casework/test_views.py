@@ -304,6 +304,17 @@ def test_queue_shows_non_member_contact(advisor_client):
     assert case.reference in html
 
 
+def test_queue_rows_escape_what_was_typed_and_speak_bokmal(advisor_client):
+    # The rows are a Jinja2 fragment (core/jinja2.py): autoescaped and translated as the
+    # Django templates around them.
+    case = NonMemberCaseFactory(contact_name='<img src=x onerror="alert(1)">')
+    html = advisor_client.get(reverse("casework:queue")).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=" in html
+    assert f'aria-label="Velg {case.reference}"' in html
+    assert "<em>Ingen</em>" in html
+
+
 def _queue_queries(advisor_client, django_assert_num_queries, expected):
     with django_assert_num_queries(expected):
         response = advisor_client.get(reverse("casework:queue"))
@@ -323,10 +334,10 @@ def _seed(member, advisor, n):
         NonMemberCaseFactory()
 
 
-# Session, user, roles with permissions and authenticator, the saved filter, count, page,
-# topics, the filter form's choices and the absences the advisor covers: the same number
-# however many cases there are.
-QUEUE_QUERIES = 10
+# Session, user, roles with permissions and authenticator, the saved filter, the topics
+# (filter and rows), the absences the advisor covers, the page with its count, the page's
+# topic links, the advisors to assign to: the same number however many cases there are.
+QUEUE_QUERIES = 9
 
 
 def test_queue_query_count_is_flat(advisor_client, advisor, member, django_assert_num_queries):

@@ -1,0 +1,32 @@
+"""The Jinja2 environment for the few fragments a page repeats many times (the queue's
+rows, a case's messages): Jinja2 compiles a template to Python, which renders such a
+fragment several times faster than Django's template language. Everything else is
+Django templates; they include a fragment with `{% jinja_include %}`
+(core/templatetags/fragments.py).
+
+The fragments use the project's translations (`_`, `ngettext`, through Django's catalogue,
+so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `static()` and the
+`date` filter with Django's formats; autoescaping is on, as in Django's templates."""
+
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
+from jinja2 import Environment
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def environment(**options):
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
+    # Escaped as in Django's templates (Django's backend sets it too; kept explicit).
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
+    # Old-style gettext: `_("…")` returns the text, `|format(name=…)` fills it in, so the
+    # calls look like those makemessages finds in Django templates.
+    env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
+    env.globals.update(url=url, static=static)
+    env.filters["date"] = defaultfilters.date
+    return env

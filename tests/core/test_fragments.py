@@ -1,0 +1,35 @@
+import datetime
+
+from django.conf import settings
+from django.template import Context, Template, engines
+from django.test import override_settings
+from django.utils import translation
+
+
+def _with_fragment_dir(path):
+    return override_settings(
+        TEMPLATES=[
+            engine if not engine["BACKEND"].endswith("Jinja2") else {**engine, "DIRS": [str(path)]}
+            for engine in settings.TEMPLATES
+        ]
+    )
+
+
+def test_an_included_fragment_is_escaped_like_a_django_template(tmp_path):
+    (tmp_path / "fragment.html").write_text("<p>{{ name }}</p>{{ extra }}")
+    page = Template('{% load fragments %}<main>{% jinja_include "fragment.html" extra=a %}</main>')
+    with _with_fragment_dir(tmp_path):
+        html = page.render(Context({"name": "<script>alert(1)</script>", "a": "Tom & Jerry"}))
+    assert html == ("<main><p>&lt;script&gt;alert(1)&lt;/script&gt;</p>Tom &amp; Jerry</main>")
+
+
+def test_fragments_speak_the_active_language_with_django_formats():
+    fragment = engines["jinja2"].from_string(
+        '{{ _("Nobody") }} {{ day|date("SHORT_DATE_FORMAT") }} {{ url("core:home") }}'
+        ' {{ _("Select %(ref)s")|format(ref="<E-1>") }}'
+    )
+    day = datetime.date(2026, 12, 24)
+    with translation.override("nb"):
+        assert fragment.render({"day": day}) == "Ingen 24.12.2026 / Velg &lt;E-1&gt;"
+    with translation.override("en"):
+        assert fragment.render({"day": day}) == "Nobody 24 Dec 2026 / Select &lt;E-1&gt;"
