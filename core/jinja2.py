@@ -5,14 +5,21 @@ Django templates; they include a fragment with `{% jinja_include %}`
 (core/templatetags/fragments.py).
 
 The fragments use the project's translations (`_`, `ngettext`, through Django's catalogue,
-so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `static()` and the
-`date` filter with Django's formats; autoescaping is on, as in Django's templates."""
+so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `static()` and Django's
+`date`, `filesizeformat` and `linebreaks` filters; autoescaping is on, as in Django's templates."""
 
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
+
+
+def date(value, arg=None):
+    # Django's templates convert a datetime to the current time zone before `date` formats
+    # it (Europe/Oslo: 23:30 UTC is the next day here); Jinja2 would not.
+    return defaultfilters.date(template_localtime(value), arg)
 
 
 def url(name, *args, **kwargs):
@@ -28,5 +35,8 @@ def environment(**options):
     # calls look like those makemessages finds in Django templates.
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
     env.globals.update(url=url, static=static)
-    env.filters["date"] = defaultfilters.date
+    # Django's filters where Jinja2's differ (units, escaping): pages read alike either way.
+    env.filters["date"] = date
+    env.filters["filesizeformat"] = defaultfilters.filesizeformat
+    env.filters["linebreaks"] = defaultfilters.linebreaks_filter
     return env

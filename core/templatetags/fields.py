@@ -5,7 +5,7 @@ crispy-forms renders each field through a dozen nested templates and Django rend
 (issue 14, docs/performance.md). `field_group` writes the markup crispy's bootstrap5 pack
 writes (label, control, errors, help text, the same ids and classes, so the error summary's
 links and the accessibility checks hold) for the widgets those pages use, and hands any other
-widget (file inputs, lists of checkboxes or radio buttons) to crispy unchanged.
+widget (lists of checkboxes or radio buttons, a stored file) to crispy unchanged.
 `tests/core/test_fields.py` holds the two renderings equal.
 """
 
@@ -26,13 +26,15 @@ _DELEGATED = (
     forms.SelectMultiple,
     forms.RadioSelect,
     forms.CheckboxSelectMultiple,
-    forms.FileInput,
     forms.MultiWidget,
     forms.HiddenInput,
 )
 
 
-def _writes_here(widget):
+def _writes_here(bound):
+    widget = bound.field.widget
+    if isinstance(widget, forms.ClearableFileInput) and widget.is_initial(bound.value()):
+        return False  # a stored file with its "clear" box: crispy's
     return isinstance(widget, _WRITTEN_HERE) and not isinstance(widget, _DELEGATED)
 
 
@@ -92,6 +94,27 @@ def _control(bound):
     )
 
 
+def _file_control(bound):
+    """crispy's bootstrap5/layout/field_file.html: the input, then its errors and help,
+    in a div of their own."""
+    widget = bound.field.widget
+    attrs = bound.build_widget_attrs({"id": bound.auto_id} if bound.auto_id else {}, widget)
+    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    css = " ".join(
+        filter(None, ["form-control", context["attrs"].get("class"), bound.errors and "is-invalid"])
+    )
+    return format_html(
+        '<div{}><input type="{}" name="{}" class="{}"{}>{}{}</div>',
+        format_html(' class="{}"', "is-invalid") if bound.errors else "",
+        context["type"],
+        context["name"],
+        css,
+        _attrs({name: value for name, value in context["attrs"].items() if name != "class"}),
+        _errors(bound),
+        _help(bound),
+    )
+
+
 def _optgroup(label, options, _index):
     written = format_html_join(
         "",
@@ -138,9 +161,18 @@ def _label_text(bound):
 def field_group(bound):
     """One field as crispy's bootstrap5 pack writes it: `{{ form.field|field_group }}`."""
     widget = bound.field.widget
-    if not _writes_here(widget):
+    if not _writes_here(bound):
         return as_crispy_field(bound)
     label_for = bound.id_for_label
+    if isinstance(widget, forms.FileInput):
+        return format_html(
+            '<div id="div_{}" class="mb-3"><label for="{}" class="{}">{}</label>{}</div>',
+            bound.auto_id,
+            label_for,
+            _label_class(bound, "form-label"),
+            _label_text(bound),
+            _file_control(bound),
+        )
     if isinstance(widget, forms.CheckboxInput):
         return format_html(
             '<div class="mb-3"><div id="div_{}" class="form-check">{}'

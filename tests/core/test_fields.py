@@ -5,9 +5,16 @@ required, with help), so the error summary's links and the accessibility checks 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.html import parse_html
 
-from casework.forms import AssignForm, CaseUpdateForm, QueueFilterForm, StatusForm
+from casework.forms import (
+    AdvisorMessageForm,
+    AssignForm,
+    CaseUpdateForm,
+    QueueFilterForm,
+    StatusForm,
+)
 from casework.models import Case
 from core.templatetags.fields import field_group, field_groups
 from members.factories import advisor_user
@@ -32,6 +39,7 @@ class EveryWidget(forms.Form):
     agree = forms.BooleanField(label="Jeg er enig", required=False, help_text="Frivillig.")
     must = forms.BooleanField(label="Må krysses av")
     hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    upload = forms.FileField(label="Fil", required=False, help_text="PDF & bilder.")
     many = forms.MultipleChoiceField(
         label="Flere",
         required=False,
@@ -117,6 +125,12 @@ def test_labels_and_values_are_escaped():
         lambda: AssignForm(auto_id="assign_%s"),
         lambda: StatusForm({"status": "closed"}, case=Case(status=Case.Status.OPEN)),
         lambda: CaseUpdateForm({"priority": "x", "follow_up_on": "i går"}),
+        lambda: AdvisorMessageForm(),
+        # A file that is not one of the allowed kinds: the attachments field in error.
+        lambda: AdvisorMessageForm(
+            {"kind": "reply", "body": ""},
+            {"attachments": SimpleUploadedFile("tool.exe", b"MZ\x90\x00 not a document")},
+        ),
     ],
 )
 def test_the_advisor_pages_forms_are_written_as_crispy_writes_them(make):

@@ -33,3 +33,14 @@ def test_fragments_speak_the_active_language_with_django_formats():
         assert fragment.render({"day": day}) == "Ingen 24.12.2026 / Velg &lt;E-1&gt;"
     with translation.override("en"):
         assert fragment.render({"day": day}) == "Nobody 24 Dec 2026 / Select &lt;E-1&gt;"
+
+
+def test_times_are_shown_in_oslo_time_as_in_django_templates():
+    # 23:30 UTC on 31 December is 00:30 on New Year's Day in Oslo.
+    late = datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    source = '{{ when|date("SHORT_DATE_FORMAT") }} {{ when|date("c") }}'
+    ours = engines["jinja2"].from_string(source).render({"when": late})
+    django = engines["django"].from_string(source.replace('("', ':"').replace('")', '"'))
+    with translation.override("nb"):
+        assert ours == "01.01.2027 2027-01-01T00:30:00+01:00"
+        assert ours == django.render({"when": late})
