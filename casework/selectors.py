@@ -12,7 +12,7 @@ from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
 from .access import ADVISOR, MEMBER, is_lead, visible_cases_for
-from .models import Absence, Case, CaseTransfer, Message, SavedQueueFilter, Topic
+from .models import Absence, Attachment, Case, CaseTransfer, Message, SavedQueueFilter, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -198,7 +198,16 @@ def member_thread(case):
 
 
 def advisor_thread(case):
-    return case.messages.select_related("author").prefetch_related("attachments")
+    """The case's messages, each with `files`, its attachments: all of them read in one
+    plain query by the case, not a prefetch that lists every message's id."""
+    messages = list(case.messages.select_related("author"))
+    files = {message.pk: [] for message in messages}
+    if messages:
+        for attachment in Attachment.objects.filter(message__case_id=case.pk):
+            files[attachment.message_id].append(attachment)
+    for message in messages:
+        message.files = files[message.pk]
+    return messages
 
 
 def related_cases(case, user):

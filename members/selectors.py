@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 
 from core import roles
 from core.roles import ROLE_LABELS, STAFF_ROLES
 
 from . import services
-from .models import Consent, ImportBatch, Membership, Profile
+from .models import Consent, EmployerType, Field, ImportBatch, Membership, Profile
 from .regions import region_for_county
 
 STRATA_KEYS = (
@@ -89,15 +89,28 @@ def member_summary_for(user) -> MemberSummary:
     Labels are display strings in the active language; a missing profile or membership gives
     empty strings ("" status when the person never applied).
     """
-    profile = Profile.objects.select_related("county").filter(user_id=user.pk).first()
-    membership = Membership.objects.filter(user_id=user.pk).only("status").first()
+    # One query: profile and membership are each at most one row of the person's.
+    row = (
+        type(user)
+        .objects.filter(pk=user.pk)
+        .values(
+            county=F("profile__county__name"),
+            employer_type=F("profile__employer_type"),
+            field=F("profile__field"),
+            membership_status=F("membership__status"),
+        )
+        .first()
+    ) or {}
+    employer_type = row.get("employer_type") or ""
+    field = row.get("field") or ""
+    status = row.get("membership_status") or ""
     return MemberSummary(
         name=user.get_full_name() or user.email,
-        county=profile.county.name if profile else "",
-        employer_type=profile.get_employer_type_display() if profile else "",
-        field=profile.get_field_display() if profile else "",
-        membership_status=membership.status if membership else "",
-        membership_status_label=membership.get_status_display() if membership else "",
+        county=row.get("county") or "",
+        employer_type=EmployerType(employer_type).label if employer_type else "",
+        field=Field(field).label if field else "",
+        membership_status=status,
+        membership_status_label=Membership.Status(status).label if status else "",
     )
 
 

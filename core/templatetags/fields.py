@@ -48,6 +48,8 @@ def _widget_class(widget):
 
 def _attrs(attrs):
     """Django's widgets/attrs.html: False leaves the attribute out, True writes its name."""
+    if not attrs:
+        return ""  # most <option>s
     return format_html_join(
         "",
         "{}",

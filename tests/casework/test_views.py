@@ -717,5 +717,6 @@ def _related_references(response):
 
 
 # The request's three, the case and its topics, the opening's audit row, the member's profile
-# and membership, the messages and their files, the advisors to assign to, the other cases.
-CASE_PAGE_QUERIES = 11
+# and membership (one query), the messages and their files, the advisors to assign to, the
+# other cases.
+CASE_PAGE_QUERIES = 10

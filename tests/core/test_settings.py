@@ -19,6 +19,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.sessions.backends import db
+from django.db import connection
 
 from core import outbox
 from erfaring.celery import app as celery_app
@@ -384,3 +385,20 @@ def test_security_headers_on_every_kind_of_response(production_responses, name):
     assert directives["frame-ancestors"] == ["'none'"]
     assert directives["default-src"] == ["'self'"]
     assert "'unsafe-inline'" not in headers["content-security-policy"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_statement_run_again_and_again_is_planned_once(db):
+    from django.contrib.auth.models import Group
+
+    def prepared():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%auth_group%"],
+            )
+            return cursor.fetchone()[0]
+
+    for _ in range(7):
+        list(Group.objects.filter(name="someone"))
+    assert prepared() >= 1
