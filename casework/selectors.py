@@ -110,10 +110,9 @@ def queue_cases(user, *, filters, covered, now=None):
 
 
 def list_topics(cases, topics):
-    """Set `case.listed_topics` on each of `cases` (a page of a list) from `topics`, all
-    of them, read once for the page's topic filter anyway: one small query for the links,
-    not a prefetch that reads the topics again with each."""
-    by_pk = {topic.pk: topic for topic in topics}
+    """Set `case.topic_names` (the names, comma-separated) on each of `cases`, a page of a
+    list, from `topics`: all of them, read once for the page's topic filter anyway. One small
+    query for the links, not a prefetch that reads the topics again with each case."""
     order = {topic.pk: i for i, topic in enumerate(topics)}
     linked = {case.pk: [] for case in cases}
     links = Case.topics.through.objects.filter(case_id__in=linked).values_list(
@@ -121,8 +120,11 @@ def list_topics(cases, topics):
     )
     for case_pk, topic_pk in links:
         linked[case_pk].append(topic_pk)
+    names = {topic.pk: topic.name for topic in topics}  # each in the active language, once
     for case in cases:
-        case.listed_topics = [by_pk[pk] for pk in sorted(linked[case.pk], key=order.__getitem__)]
+        case.topic_names = ", ".join(
+            names[pk] for pk in sorted(linked[case.pk], key=order.__getitem__)
+        )
     return cases
 
 

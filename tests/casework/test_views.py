@@ -315,6 +315,19 @@ def test_queue_rows_escape_what_was_typed_and_speak_bokmal(advisor_client):
     assert "<em>Ingen</em>" in html
 
 
+def test_queue_rows_name_each_cases_topics_in_the_topics_order(advisor_client, settings):
+    first, second, third = Topic.objects.order_by("position")[:3]
+    case = NonMemberCaseFactory(topics=[third, first])
+    NonMemberCaseFactory(topics=[second])
+    html = advisor_client.get(reverse("casework:queue")).content.decode()
+    row = html.split(f'id="select-{case.pk}"')[1].split("</tr>")[0]
+    assert f"<td>{first.name_nb}, {third.name_nb}</td>" in row
+    advisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = advisor_client.get(reverse("casework:queue")).content.decode()
+    row = html.split(f'id="select-{case.pk}"')[1].split("</tr>")[0]
+    assert f"<td>{first.name_en}, {third.name_en}</td>" in row
+
+
 def _queue_queries(advisor_client, django_assert_num_queries, expected):
     with django_assert_num_queries(expected):
         response = advisor_client.get(reverse("casework:queue"))
