@@ -40,6 +40,8 @@ def test_times_are_shown_in_oslo_time_as_in_django_templates():
     late = datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
     source = '{{ when|date("SHORT_DATE_FORMAT") }} {{ when|date("c") }}'
     ours = engines["jinja2"].from_string(source).render({"when": late})
+    iso = engines["jinja2"].from_string("{{ when|isoformat }}").render({"when": late})
+    assert iso == "2027-01-01T00:30:00+01:00"
     django = engines["django"].from_string(source.replace('("', ':"').replace('")', '"'))
     with translation.override("nb"):
         assert ours == "01.01.2027 2027-01-01T00:30:00+01:00"
