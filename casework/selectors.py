@@ -66,7 +66,7 @@ def member_cases(user):
     return _with_topics(
         visible_cases_for(user, perspective=MEMBER)
         .defer(*LIST_DEFERRED, "contact_name")
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -41,6 +41,7 @@ from .forms import (
 )
 
 QUEUE_PAGE_SIZE = 25
+MY_CASES_PAGE_SIZE = 25
 # The case page lists the member's most recent other cases, not all of them: the page's
 # cost must not grow with one member's history.
 RELATED_SHOWN = 10
@@ -88,8 +89,12 @@ def request_guidance(request):
 @never_cache
 @require_GET
 def my_case_list(request):
-    cases = selectors.member_cases(request.user)
-    return render(request, "casework/mycase_list.html", {"cases": cases})
+    page = counted_page(
+        selectors.member_cases(request.user), request.GET.get("page"), MY_CASES_PAGE_SIZE
+    )
+    return render(
+        request, "casework/mycase_list.html", {"cases": page.object_list, "page": page}
+    )
 
 
 def _my_case_page(request, case, reply_form, status=200):

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -403,6 +404,37 @@ def test_my_cases_query_count_is_flat(member_client, member, django_assert_num_q
 
 # The request's three (session, user, roles) plus the cases and their topics.
 MY_CASES_QUERIES = 5
+
+
+def test_my_cases_come_in_pages_newest_first_at_the_same_cost(
+    member_client, member, django_assert_num_queries
+):
+    url = reverse("casework:my-case-list")
+    member_client.get(url)
+    start = timezone.now() - timedelta(days=40)
+    cases = [
+        CaseFactory(member=member, created_at=start + timedelta(days=i))
+        for i in range(MY_CASES_PAGE + 5)
+    ]
+    newest_first = [case.reference for case in reversed(cases)]
+    with django_assert_num_queries(MY_CASES_QUERIES):
+        first = member_client.get(url)
+    with django_assert_num_queries(MY_CASES_QUERIES):
+        second = member_client.get(url, {"page": 2})
+    assert _my_references(first) == newest_first[:MY_CASES_PAGE]
+    assert _my_references(second) == newest_first[MY_CASES_PAGE:]
+    assert "Side 1 av 2" in first.content.decode()
+    assert 'href="?page=2"' in first.content.decode()
+    # Another member's cases are never in the count.
+    CaseFactory.create_batch(3)
+    assert member_client.get(url, {"page": 2}).context["page"].paginator.count == 30
+
+
+MY_CASES_PAGE = 25
+
+
+def _my_references(response):
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', response.content.decode())
 
 
 def test_member_reply_cannot_become_a_note_or_change_the_case(
