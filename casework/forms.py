@@ -18,7 +18,7 @@ from .models import (
     Message,
     Topic,
 )
-from .selectors import advisors, assignable_advisors
+from .selectors import advisor_choices, advisors, assignable_advisors
 
 
 class TopicChoiceField(OneQueryModelMultipleChoiceField):
@@ -290,7 +290,12 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_advisors(case)
+        field = self.fields["assignee"]
+        field.queryset = assignable_advisors(case)
+        if not self.is_bound:
+            # Only shown: the same advisors as the queryset, read without building it
+            # (a bound form checks the choice against the queryset, as always).
+            field.choices = [("", field.empty_label), *advisor_choices(case)]
 
 
 class BulkAssignForm(AssignForm):

@@ -7,6 +7,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core import roles
+from core.compiled import fetch_rows
 from core.models import AuditEvent
 from members.selectors import breakdown_strata_for, member_summary_for
 
@@ -16,6 +17,21 @@ from .models import Absence, Attachment, Case, CaseTransfer, Message, SavedQueue
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
+# What a row of the queue shows (casework/jinja2/casework/queue_rows.html), and no more:
+# fewer columns to compile, fetch and turn into objects.
+_PERSON_SHOWN = ("first_name", "last_name", "email")
+QUEUE_ROW_FIELDS = (
+    "reference",
+    "restricted",
+    "requester_kind",
+    "contact_name",
+    "status",
+    "priority",
+    "created_at",
+    "follow_up_on",
+    *(f"member__{name}" for name in _PERSON_SHOWN),
+    *(f"assignee__{name}" for name in _PERSON_SHOWN),
+)
 
 QUEUE_SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -46,6 +62,22 @@ def assignable_advisors(case=None):
     if case is None or case.member_id is None:
         return advisors()
     return advisors().exclude(pk=case.member_id)
+
+
+def _advisor_names(excluded_id=None):
+    listed = advisors() if excluded_id is None else advisors().exclude(pk=excluded_id)
+    return listed.values_list("pk", "first_name", "last_name", "email")
+
+
+def advisor_choices(case=None):
+    """(id, name) of each of assignable_advisors(case), for a drop-down: the same rows, from
+    SQL compiled once (core.compiled), as the drop-down is on the queue and every case page."""
+    if case is None or case.member_id is None:
+        rows = fetch_rows("casework.advisor_choices", _advisor_names)
+    else:
+        rows = fetch_rows("casework.advisor_choices_except", _advisor_names, case.member_id)
+    # As User.get_full_name() or the address, which the form's own labels show.
+    return [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
 
 
 def strata_for(member):
@@ -106,7 +138,7 @@ def queue_cases(user, *, filters, covered, now=None):
     if filters.get("overdue"):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
-    return cases.defer(*LIST_DEFERRED).order_by(*sort)
+    return cases.only(*QUEUE_ROW_FIELDS).order_by(*sort)
 
 
 def list_topics(cases, topics):

@@ -92,9 +92,7 @@ def my_case_list(request):
     page = counted_page(
         selectors.member_cases(request.user), request.GET.get("page"), MY_CASES_PAGE_SIZE
     )
-    return render(
-        request, "casework/mycase_list.html", {"cases": page.object_list, "page": page}
-    )
+    return render(request, "casework/mycase_list.html", {"cases": page.object_list, "page": page})
 
 
 def _my_case_page(request, case, reply_form, status=200):

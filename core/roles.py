@@ -25,12 +25,11 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.core.signals import setting_changed
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models.functions import Concat
-from django.dispatch import receiver
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .compiled import fetch_rows
 
 MEMBER = "member"
 ADVISOR = "advisor"
@@ -91,7 +90,7 @@ def register_role_source(source):
     """Add a role that follows from an app's data: `source(user)` returns a queryset of
     one row per role the user has, as `role_value(name)` (unioned into the request's one
     query, _principal()). The queryset may depend on the user's id and today's date only:
-    its SQL is compiled once a day (_principal_sql)."""
+    its SQL is compiled once a day (core.compiled)."""
     if source not in _role_sources:
         _role_sources.append(source)
 
@@ -127,29 +126,10 @@ def _principal_rows(user):
 
 
 # Building that UNION with the ORM took about 2.5 ms of every request, three times what the
-# database needs to run it (issue 14). It is compiled once a day per process, for a
-# stand-in user id, and the id is swapped in per request; the role sources depend on
-# nothing else (register_role_source).
-_STAND_IN_USER_ID = -7_000_001
-_compiled = {}
-
-
-@receiver(setting_changed)
-def _forget_compiled_sql(**kwargs):
-    # A source may read a setting (the members' grace period); tests change settings.
-    _compiled.clear()
-
-
-def _principal_sql(user_id):
-    key = (timezone.localdate(), connection.vendor)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        stand_in = get_user_model()(pk=_STAND_IN_USER_ID)
-        compiled = _principal_rows(stand_in).query.sql_with_params()
-        _compiled.clear()
-        _compiled[key] = compiled
-    sql, params = compiled
-    return sql, [user_id if param == _STAND_IN_USER_ID else param for param in params]
+# database needs to run it (issue 14): it is compiled once a day per process, for a stand-in
+# user id (core.compiled); the role sources depend on nothing else (register_role_source).
+def _principal_rows_of(user_id):
+    return _principal_rows(get_user_model()(pk=user_id))
 
 
 def _principal(user):
@@ -162,10 +142,8 @@ def _principal(user):
     cached = getattr(user, "_principal", None)
     if cached is not None:
         return cached
-    sql, params = _principal_sql(user.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cached = frozenset(row[0] for row in cursor.fetchall())
+    rows = fetch_rows("core.roles.principal", _principal_rows_of, user.pk)
+    cached = frozenset(row[0] for row in rows)
     user._principal = cached
     return cached
 
