@@ -15,6 +15,7 @@ from django.forms import widgets
 from django.forms.utils import flatatt
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -70,6 +71,15 @@ def _control(bound):
     if bound.auto_id and "id" not in widget.attrs:
         attrs["id"] = bound.auto_id
     value = bound.value()
+    if isinstance(widget, forms.Select):
+        options = _plain_options(widget, value)
+        if options is not None:
+            return format_html(
+                '<select name="{}"{}>{}</select>',
+                bound.html_name,
+                _attrs(widget.build_attrs(widget.attrs, attrs)),
+                options,
+            )
     context = widget.get_context(bound.html_name, value, attrs)["widget"]
     if isinstance(widget, forms.Select):
         return format_html(
@@ -115,6 +125,34 @@ def _file_control(bound):
         _errors(bound),
         _help(bound),
     )
+
+
+def _plain_options(widget, value):
+    """The <option>s of a one-choice drop-down without groups, as Select.optgroups() and
+    Django's option template write them (the first matching value selected), without a
+    dict per option; None for anything else (groups, a widget that adds option attributes),
+    which goes Django's way."""
+    if (
+        widget.allow_multiple_selected
+        or widget.option_inherits_attrs
+        or type(widget).create_option is not forms.Select.create_option
+    ):
+        return None
+    chosen = widget.format_value(value)
+    written = []
+    has_selected = False
+    for option_value, label in widget.choices:
+        if isinstance(label, (list, tuple)):
+            return None
+        text = "" if option_value is None else str(option_value)
+        selected = not has_selected and text in chosen
+        has_selected |= selected
+        written.append(
+            f'<option value="{conditional_escape(text)}"{" selected" if selected else ""}>'
+            f"{conditional_escape(label)}</option>"
+        )
+    # Safe: every value and label is escaped above (tests/core/test_fields.py).
+    return mark_safe("".join(written))  # noqa: S308  # nosec B308 B703
 
 
 def _optgroup(label, options, _index):

@@ -28,7 +28,10 @@ class EveryWidget(forms.Form):
         label="Dato", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     secret = forms.CharField(label="Kode", required=False, widget=forms.PasswordInput)
-    kind = forms.ChoiceField(label="Type", choices=[("", "Alle"), ("a", "A <1>"), ("b", "B")])
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=[("", "Alle"), ("a", "A <1>"), ("b", "B"), ('"q"&<r>', 'Sitat "og" <i>')],
+    )
     number = forms.TypedChoiceField(
         label="Tall", coerce=int, required=False, choices=[("", "Alle"), (1, "En"), (2, "To")]
     )
@@ -139,3 +142,11 @@ def test_the_advisor_pages_forms_are_written_as_crispy_writes_them(make):
     if form.is_bound:
         form.is_valid()
     _same(field_groups(form), as_crispy_form(form))
+
+
+def test_a_drop_down_writes_what_was_typed_into_its_choices_as_text():
+    form = EveryWidget({"kind": '"q"&<r>'})
+    html = field_group(form["kind"])
+    assert '<option value="&quot;q&quot;&amp;&lt;r&gt;" selected>' in html
+    assert "Sitat &quot;og&quot; &lt;i&gt;</option>" in html
+    assert "<i>" not in html and "<r>" not in html
