@@ -291,10 +291,12 @@ class AssignForm(forms.Form):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
-        field.queryset = assignable_advisors(case)
-        if not self.is_bound:
-            # Only shown: the same advisors as the queryset, read without building it
-            # (a bound form checks the choice against the queryset, as always).
+        if self.is_bound:
+            field.queryset = assignable_advisors(case)
+        else:
+            # Only shown: the advisors the queryset would list, read with SQL compiled once
+            # (tests/casework/test_advisor_choices.py); a bound form checks the choice
+            # against the queryset.
             field.choices = [("", field.empty_label), *advisor_choices(case)]
 
 

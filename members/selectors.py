@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from core import roles
+from core.compiled import fetch_rows
 from core.roles import ROLE_LABELS, STAFF_ROLES
 
 from . import services
@@ -83,30 +84,35 @@ class MemberSummary:
     membership_status_label: str
 
 
+def _summary_row(user_id):
+    # One query: profile and membership are each at most one row of the person's. On every
+    # case page, so compiled once (core.compiled).
+    return (
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .values_list(
+            "profile__county__name",
+            "profile__employer_type",
+            "profile__field",
+            "membership__status",
+        )[:1]
+    )
+
+
 def member_summary_for(user) -> MemberSummary:
     """A read-only summary of a person for the advisor handling their case.
 
     Labels are display strings in the active language; a missing profile or membership gives
     empty strings ("" status when the person never applied).
     """
-    # One query: profile and membership are each at most one row of the person's.
-    row = (
-        type(user)
-        .objects.filter(pk=user.pk)
-        .values(
-            county=F("profile__county__name"),
-            employer_type=F("profile__employer_type"),
-            field=F("profile__field"),
-            membership_status=F("membership__status"),
-        )
-        .first()
-    ) or {}
-    employer_type = row.get("employer_type") or ""
-    field = row.get("field") or ""
-    status = row.get("membership_status") or ""
+    rows = fetch_rows("members.member_summary", _summary_row, user.pk)
+    county, employer_type, field, status = rows[0] if rows else (None,) * 4
+    employer_type = employer_type or ""
+    field = field or ""
+    status = status or ""
     return MemberSummary(
         name=user.get_full_name() or user.email,
-        county=row.get("county") or "",
+        county=county or "",
         employer_type=EmployerType(employer_type).label if employer_type else "",
         field=Field(field).label if field else "",
         membership_status=status,

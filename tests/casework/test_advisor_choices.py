@@ -68,7 +68,7 @@ def test_the_drop_down_reads_as_it_did_from_the_queryset(people):
 
     field = form.fields["assignee"]
     del field._choices  # back to the choices the queryset gives
-    field.widget.choices = field.choices
+    field.queryset = selectors.assignable_advisors(case)
 
     assert shown == field_group(form["assignee"])
     assert "selected>Lea Leder</option>" in shown

@@ -1,7 +1,7 @@
 import dataclasses
 
 from members import factories, selectors
-from members.models import Membership
+from members.models import EmployerType, Membership
 from members.regions import REGION_BY_COUNTY, Region
 
 
@@ -60,3 +60,18 @@ def test_member_summary_holds_no_salary_or_survey_data(db):
 def test_member_summary_of_someone_who_never_applied(person):
     summary = selectors.member_summary_for(person)
     assert summary.membership_status == "" and summary.county == ""
+
+
+def test_each_member_summary_is_that_members_own(person):
+    # Read with SQL compiled once for a stand-in id (core.compiled): each call its own.
+    west = factories.active_member(profile={"employer_type": "nav"})
+    other = factories.active_member(
+        status=Membership.Status.GRACE, profile={"employer_type": "specialist"}
+    )
+    summaries = [selectors.member_summary_for(user) for user in (west, other, person, west)]
+    assert [(s.county, s.employer_type, s.membership_status) for s in summaries] == [
+        ("Vestland", "NAV", "active"),
+        ("Vestland", EmployerType.SPECIALIST.label, "grace"),
+        ("", "", ""),
+        ("Vestland", "NAV", "active"),
+    ]
