@@ -1,6 +1,9 @@
 """Reads for the casework pages, render-ready (related rows loaded in a fixed number of
 queries). Every case list starts from the gatekeeper, casework.access.visible_cases_for."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Prefetch, Q
 from django.db.models.functions import TruncDate
@@ -311,10 +314,34 @@ def absences_for(user, *, lead, today=None):
     return absences.order_by("starts_on", "pk")
 
 
-def covering_now(user, today=None):
-    """The current absences `user` covers, for the note above their queue."""
-    today = today or timezone.localdate()
-    return Absence.objects.current(today).filter(cover=user).select_related("advisor")
+@dataclass(frozen=True)
+class Covering:
+    advisor_id: int
+    advisor_name: str
+    ends_on: date
+
+
+def _covering_rows(cover_id):
+    return (
+        Absence.objects.current(timezone.localdate())
+        .filter(cover_id=cover_id)
+        .order_by("ends_on", "pk")
+        .values_list(
+            "advisor_id", "advisor__first_name", "advisor__last_name", "advisor__email", "ends_on"
+        )
+    )
+
+
+def covering_now(user):
+    """Whom `user` covers for today and until when, for the note above their queue and the
+    queue's filter. On every queue page, so compiled once a day (core.compiled: today's
+    date is in the SQL)."""
+    return [
+        Covering(advisor_id, f"{first} {last}".strip() or email, ends_on)
+        for advisor_id, first, last, email, ends_on in fetch_rows(
+            "casework.covering_now", _covering_rows, user.pk
+        )
+    ]
 
 
 def case_transfers(case):
@@ -323,6 +350,12 @@ def case_transfers(case):
     return CaseTransfer.objects.filter(case=case).select_related("moved_by", "to_advisor")
 
 
+def _saved_query(advisor_id):
+    return SavedQueueFilter.objects.filter(advisor_id=advisor_id).values_list("query")[:1]
+
+
 def saved_queue_query(user):
-    """The query string of the advisor's saved queue filter, or None."""
-    return SavedQueueFilter.objects.filter(advisor=user).values_list("query", flat=True).first()
+    """The query string of the advisor's saved queue filter, or None. On every queue page,
+    so compiled once (core.compiled)."""
+    rows = fetch_rows("casework.saved_queue_query", _saved_query, user.pk)
+    return rows[0][0] if rows else None

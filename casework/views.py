@@ -163,7 +163,7 @@ def queue(request):
         if FULL_REFERENCE.fullmatch(reference):
             # Logged alike whether the case is missing or a colleague's: no extra query.
             log_denied(request, object_type="casework.case", object_id=reference)
-    covering = list(selectors.covering_now(request.user))
+    covering = selectors.covering_now(request.user)
     cases = selectors.queue_cases(
         request.user, filters=cleaned, covered=[absence.advisor_id for absence in covering]
     )

@@ -229,3 +229,21 @@ def test_neither_the_lead_nor_the_cover_moves_a_restricted_case_by_the_ordinary_
     assert restricted.assignee == other_advisor
     assert CaseTransfer.objects.count() == 0
     assert not AuditEvent.objects.filter(action="casework.case.assigned").exists()
+
+
+def test_the_queue_names_whom_the_cover_covers_for_while_the_absence_lasts(
+    advisor, other_advisor, lead
+):
+    # Read with SQL compiled once a day (today's date is in it): the note must follow the
+    # calendar and name the absent colleague, not the cover.
+    Absence.objects.create(
+        advisor=other_advisor, cover=advisor, starts_on=date(2026, 12, 7), ends_on=date(2026, 12, 9)
+    )
+    name = other_advisor.get_full_name() or other_advisor.email
+    queue = reverse("casework:queue")
+    with time_machine.travel(MONDAY, tick=False):
+        note = client_for(advisor).get(queue).content.decode()
+        assert f"Du dekker for {name} til og med 9. desember 2026" in note
+        assert name not in client_for(lead).get(queue).content.decode().split("<form")[0]
+    with time_machine.travel(THURSDAY, tick=False):
+        assert "Du dekker for" not in client_for(advisor).get(queue).content.decode()
