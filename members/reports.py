@@ -82,46 +82,61 @@ def _counties():
     return tuple(County.objects.order_by("name").values_list("code", "name"))
 
 
+# Each breakdown's heading (a table's column heading, a cross-table's name).
+HEADINGS = {
+    "county": _("County"),
+    "employer_type": _("Employer type"),
+    "field": _("Field"),
+    "status": _("Status"),
+    "year_joined": _("Year joined"),
+    "position_band": _("Position percentage"),
+    "contract_type": _("Contract type"),
+    "training": _("Completed a training programme"),
+    "union_member": _("Union member"),
+    "user_representative": _("User representative"),
+}
+
+
 def _dimensions():
     """Key -> (Dimension, expression over Profile). Built per call: labels follow the active
     language, and the year list follows the calendar."""
     return {
-        "county": (Dimension("county", _("County"), _counties()), F("county_id")),
+        "county": (Dimension("county", HEADINGS["county"], _counties()), F("county_id")),
         "employer_type": (
-            Dimension("employer_type", _("Employer type"), tuple(EmployerType.choices)),
+            Dimension("employer_type", HEADINGS["employer_type"], tuple(EmployerType.choices)),
             F("employer_type"),
         ),
-        "field": (Dimension("field", _("Field"), tuple(Field.choices)), F("field")),
+        "field": (Dimension("field", HEADINGS["field"], tuple(Field.choices)), F("field")),
         "status": (
-            Dimension("status", _("Status"), tuple(Membership.Status.choices)),
+            Dimension("status", HEADINGS["status"], tuple(Membership.Status.choices)),
             Coalesce("user__membership__status", Value(UNKNOWN)),
         ),
         "year_joined": (
-            Dimension("year_joined", _("Year joined"), _year_joined_dimension()),
+            Dimension("year_joined", HEADINGS["year_joined"], _year_joined_dimension()),
             _year_joined_expression(),
         ),
         "position_band": (
             Dimension(
                 "position_band",
-                _("Position percentage"),
+                HEADINGS["position_band"],
                 tuple((code, label) for code, label, _low, _high in POSITION_BANDS),
             ),
             _position_band_expression(),
         ),
         "contract_type": (
-            Dimension("contract_type", _("Contract type"), tuple(ContractType.choices)),
+            Dimension("contract_type", HEADINGS["contract_type"], tuple(ContractType.choices)),
             F("contract_type"),
         ),
         "training": (
-            _yes_no_dimension("training", _("Completed a training programme")),
+            _yes_no_dimension("training", HEADINGS["training"]),
             _yes_no_expression("training_completed"),
         ),
         "union_member": (
-            _yes_no_dimension("union_member", _("Union member")),
+            _yes_no_dimension("union_member", HEADINGS["union_member"]),
             _yes_no_expression("union_member"),
         ),
         "user_representative": (
-            _yes_no_dimension("user_representative", _("User representative")),
+            _yes_no_dimension("user_representative", HEADINGS["user_representative"]),
             _yes_no_expression("user_representative"),
         ),
     }
@@ -180,7 +195,7 @@ def _statistics_dimensions():
     status table of all applicants would differ from the member tables by the applicants."""
     dimensions = _dimensions()
     dimensions["status"] = (
-        Dimension("status", _("Status"), _current_statuses()),
+        Dimension("status", HEADINGS["status"], _current_statuses()),
         F("user__membership__status"),
     )
     return dimensions
@@ -237,8 +252,7 @@ def cross_table_keys():
 
 def cross_table_choices():
     """(key, label) of the offered cross-tables, e.g. "County x Employer type"."""
-    dimensions = _statistics_dimensions()
     return [
-        (f"{rows}.{columns}", f"{dimensions[rows][0].label} × {dimensions[columns][0].label}")  # noqa: RUF001
+        (f"{rows}.{columns}", f"{HEADINGS[rows]} × {HEADINGS[columns]}")  # noqa: RUF001
         for rows, columns in CROSS_TABLES
     ]
