@@ -5,12 +5,16 @@ Django templates; they include a fragment with `{% jinja_include %}`
 (core/templatetags/fragments.py).
 
 The fragments use the project's translations (`_`, `ngettext`, through Django's catalogue,
-so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `static()` and Django's
-`date`, `filesizeformat` and `linebreaks` filters; autoescaping is on, as in Django's templates."""
+so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `pk_url()`, `static()`
+and Django's `date`, `filesizeformat` and `linebreaks` filters; autoescaping is on, as in
+Django's templates."""
 
+from functools import lru_cache
+
+from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
@@ -31,6 +35,26 @@ def url(name, *args, **kwargs):
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+# A number no object has yet, reversed once in its place (`<int:pk>` matches digits only).
+_PK_STAND_IN = 987_654_321_987
+
+
+@lru_cache(maxsize=64)
+def _around_pk(name, urlconf, prefix):
+    head, tail = reverse(name, urlconf=urlconf, kwargs={"pk": _PK_STAND_IN}).split(
+        str(_PK_STAND_IN)
+    )
+    return head, tail
+
+
+def pk_url(name, pk):
+    """url(name, pk=pk) for a route whose only argument is `<int:pk>`, for a fragment that
+    links every row: reversed once per route, URL configuration and script prefix, not once
+    per row (a resolver walk and a regular expression each)."""
+    head, tail = _around_pk(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
+
+
 def environment(**options):
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Escaped as in Django's templates (Django's backend sets it too; kept explicit).
@@ -39,7 +63,7 @@ def environment(**options):
     # Old-style gettext: `_("…")` returns the text, `|format(name=…)` fills it in, so the
     # calls look like those makemessages finds in Django templates.
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, pk_url=pk_url, static=static)
     # Django's filters where Jinja2's differ (units, escaping): pages read alike either way.
     env.filters["date"] = date
     env.filters["isoformat"] = isoformat

@@ -329,6 +329,18 @@ def test_queue_rows_name_each_cases_topics_in_the_topics_order(advisor_client, s
     assert f"<td>{first.name_en}, {third.name_en}</td>" in row
 
 
+def test_topic_names_for_more_cases_than_one_statement_reads(db):
+    # The links are read 25 cases a statement, a short page padded: every case its own.
+    from casework import selectors
+
+    topic_list = list(Topic.objects.order_by("position"))
+    cases = [NonMemberCaseFactory(topics=topic_list[i % 3 : i % 3 + 2]) for i in range(31)]
+    selectors.list_topics(cases, topic_list)
+    assert [case.topic_names for case in cases] == [
+        ", ".join(topic.name for topic in topic_list[i % 3 : i % 3 + 2]) for i in range(31)
+    ]
+
+
 def _queue_queries(advisor_client, django_assert_num_queries, expected):
     with django_assert_num_queries(expected):
         response = advisor_client.get(reverse("casework:queue"))

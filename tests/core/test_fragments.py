@@ -46,3 +46,21 @@ def test_times_are_shown_in_oslo_time_as_in_django_templates():
     with translation.override("nb"):
         assert ours == "01.01.2027 2027-01-01T00:30:00+01:00"
         assert ours == django.render({"when": late})
+
+
+def test_pk_url_links_as_reverse_does_under_any_script_prefix():
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from core.jinja2 import pk_url
+
+    for name in ("casework:case-detail", "casework:my-case-detail"):
+        for pk in (1, 42, 987_654_321_987, 10**15):
+            assert pk_url(name, pk) == reverse(name, kwargs={"pk": pk})
+    before = get_script_prefix()
+    set_script_prefix("/erfaring/")
+    try:
+        assert pk_url("casework:case-detail", 7) == "/erfaring/casework/cases/7/"
+        assert pk_url("casework:case-detail", 7) == reverse("casework:case-detail", args=[7])
+    finally:
+        set_script_prefix(before)
+    assert pk_url("casework:case-detail", 7) == "/casework/cases/7/"
