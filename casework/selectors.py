@@ -145,7 +145,8 @@ def queue_cases(user, *, filters, covered, now=None):
 
 
 # Topic links are read for this many cases a statement (a page of the queue): one
-# statement compiled once, with 0 (no case's id) for the ids a shorter page lacks.
+# statement compiled once, with -1, -2, … (no case's ids; distinct, as Django would drop a
+# repeated one) for the ids a shorter page lacks.
 _LINKS_AT_ONCE = 25
 
 
@@ -165,7 +166,7 @@ def list_topics(cases, topics):
     ids = list(linked)
     for start in range(0, len(ids), _LINKS_AT_ONCE):
         chunk = ids[start : start + _LINKS_AT_ONCE]
-        chunk += [0] * (_LINKS_AT_ONCE - len(chunk))
+        chunk += range(-1, len(chunk) - _LINKS_AT_ONCE - 1, -1)
         for case_pk, topic_pk in fetch_rows("casework.topic_links", _topic_links, *chunk):
             linked[case_pk].append(topic_pk)
     names = {topic.pk: topic.name for topic in topics}  # each in the active language, once

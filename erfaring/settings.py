@@ -141,6 +141,9 @@ else:
     # index without them, which is all the demo needs.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# core.compiled: also build each query compiled once with the ORM and refuse to run if the two
+# differ. On in the tests (tests/conftest.py); costs what the cache saves, so off otherwise.
+COMPILED_SQL_CHECK = env.bool("COMPILED_SQL_CHECK", default=False)
 # The least-privileged role web, worker and beat connect as in production (docker-compose.yml);
 # `manage.py grant_app_role`, run by the owner after migrate, creates and grants it.
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")

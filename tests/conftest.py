@@ -42,6 +42,14 @@ def _session_renewal_off_the_clock(request, settings):
         settings.SESSION_TOUCH_SECONDS = 24 * 60 * 60
 
 
+@pytest.fixture(autouse=True)
+def _compiled_sql_checked_against_the_orm(settings):
+    """Every query core.compiled runs from SQL compiled once is also built by the ORM for the
+    real ids and must be the same SQL with the same parameters: each test that reaches one
+    (the queue, the case pages, the roles of everyone signing in) tests that cache too."""
+    settings.COMPILED_SQL_CHECK = True
+
+
 REFERENCE_DATA_LOADERS = [
     ("members.migrations.0003_load_municipalities_2024", "load"),
     ("casework.migrations.0002_seed_topics", "seed_topics"),

@@ -8,8 +8,9 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from core.compiled import compiled_sql, fetch_rows
+from core.compiled import CompiledSQLMismatch, compiled_models, compiled_sql, fetch_rows
 from members import factories
+from members.models import Membership
 
 
 class CountingBuild:
@@ -27,7 +28,8 @@ class CountingBuild:
 
 
 @pytest.mark.django_db
-def test_each_call_answers_for_its_own_ids_from_sql_compiled_once():
+def test_each_call_answers_for_its_own_ids_from_sql_compiled_once(settings):
+    settings.COMPILED_SQL_CHECK = False  # it would build the query on every call
     ada, bo, cy = (factories.UserFactory(email=f"{name}@example.org") for name in "abc")
     build = CountingBuild()
 
@@ -39,6 +41,7 @@ def test_each_call_answers_for_its_own_ids_from_sql_compiled_once():
 
 @pytest.mark.django_db
 def test_compiled_again_the_next_day_and_after_a_setting_changes(settings):
+    settings.COMPILED_SQL_CHECK = False
     build = CountingBuild()
     compiled_sql("test.days", build, 1, 2)
     with time_machine.travel(timezone.now() + timedelta(days=1)):
@@ -56,3 +59,47 @@ def test_a_query_that_leaves_an_id_out_is_refused():
 
     with pytest.raises(ValueError, match="stand-in"):
         compiled_sql("test.ignores", ignores_its_id, 5)
+
+
+@pytest.mark.django_db
+def test_a_query_shaped_by_something_its_name_does_not_say_is_refused():
+    # The check the tests run with: the cache would reuse the first shape for the second.
+    wanted = {"active": True}
+
+    def build(user_id):
+        return get_user_model().objects.filter(pk=user_id, is_active=wanted["active"])
+
+    person = factories.UserFactory()
+    assert compiled_models("test.shaped", build, person.pk) == [person]
+    wanted["active"] = False
+    with pytest.raises(CompiledSQLMismatch):
+        compiled_models("test.shaped", build, person.pk)
+
+
+@pytest.mark.django_db
+def test_model_instances_come_with_their_related_objects_and_annotations():
+    from django.db.models import F, Value
+
+    member = factories.member_user(first_name="Kari", last_name="Nordmann")
+
+    def build(user_id):
+        return (
+            Membership.objects.filter(user_id=user_id)
+            .select_related("user")
+            .annotate(label=Value("x"), email=F("user__email"))
+        )
+
+    (membership,) = compiled_models("test.related", build, member.pk)
+    orm = build(member.pk).get()
+    assert membership == orm and membership.status == orm.status
+    assert membership.user.get_full_name() == "Kari Nordmann"
+    assert (membership.label, membership.email) == ("x", member.email)
+
+
+@pytest.mark.django_db
+def test_a_queryset_with_a_prefetch_is_refused():
+    def build(user_id):
+        return get_user_model().objects.filter(pk=user_id).prefetch_related("groups")
+
+    with pytest.raises(ValueError, match="plain"):
+        compiled_models("test.prefetch", build, 1)
