@@ -50,17 +50,27 @@ def visible_cases_for(user, *, perspective, covered=None):
     if perspective == MEMBER:
         return Case.objects.filter(member=user, anonymised_at__isnull=True)
     if perspective == ADVISOR and is_advisor(user):
-        if is_lead(user):
-            shared = Q(restricted=False)
-        else:
-            shared = Q(restricted=False) & (
-                Q(assignee__isnull=True)
-                | Q(assignee__in=covered_advisors(user) if covered is None else covered)
-            )
-        return Case.objects.filter(Q(assignee=user) | shared, anonymised_at__isnull=True).exclude(
-            member=user
+        return advisor_cases(
+            user.pk,
+            lead=is_lead(user),
+            covered=covered_advisors(user) if covered is None else covered,
         )
     return Case.objects.none()
+
+
+def advisor_cases(user_id, *, lead, covered):
+    """What visible_cases_for gives the advisor `user_id`, for a caller that has read their
+    roles: their own cases, and those not restricted in triage or with a colleague they
+    cover for (`covered`: ids or a subquery of them); a lead's, every case not restricted;
+    never a case they asked as a member, nor an anonymised one. Built from its arguments
+    alone, so that core.compiled may compile it once (casework.selectors.queue_page)."""
+    if lead:
+        shared = Q(restricted=False)
+    else:
+        shared = Q(restricted=False) & (Q(assignee__isnull=True) | Q(assignee__in=covered))
+    return Case.objects.filter(Q(assignee_id=user_id) | shared, anonymised_at__isnull=True).exclude(
+        member_id=user_id
+    )
 
 
 def can_open_case(user, pk, *, perspective):

@@ -10,12 +10,13 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core import roles
-from core.compiled import fetch_rows
+from core.compiled import compiled_models, fetch_rows
 from core.models import AuditEvent
+from core.paging import counted_page, with_total
 from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
-from .access import ADVISOR, MEMBER, is_lead, visible_cases_for
+from .access import ADVISOR, MEMBER, advisor_cases, is_advisor, is_lead, visible_cases_for
 from .models import Absence, Attachment, Case, CaseTransfer, Message, SavedQueueFilter, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
@@ -110,8 +111,14 @@ def queue_cases(user, *, filters, covered, now=None):
 
     `filters` is the cleaned data of QueueFilterForm; `covered` the ids of the advisors
     `user` covers for today (covering_now)."""
+    if not is_advisor(user):
+        return Case.objects.none()
+    return _queue(user.pk, lead=is_lead(user), covered=covered, filters=filters, now=now)
+
+
+def _queue(user_id, *, lead, covered, filters, now=None):
     cases = (
-        visible_cases_for(user, perspective=ADVISOR, covered=covered)
+        advisor_cases(user_id, lead=lead, covered=covered)
         .select_related("member", "assignee")
         .annotate(overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()))
     )
@@ -128,20 +135,57 @@ def queue_cases(user, *, filters, covered, now=None):
         cases = cases.filter(priority=filters["priority"])
     assignee = filters.get("assignee")
     if assignee == "me":
-        cases = cases.filter(assignee=user)
+        cases = cases.filter(assignee_id=user_id)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
     elif assignee == "covered":
         cases = cases.filter(assignee__in=covered)
-    elif assignee != "all" and is_lead(user):
+    elif assignee != "all" and lead:
         # A lead's visible cases include colleagues'; their queue starts like everyone's:
         # their own, triage, and those of anyone they cover for. (Everyone else sees no
         # more than that anyway.)
-        cases = cases.filter(Q(assignee=user) | Q(assignee__isnull=True) | Q(assignee__in=covered))
+        cases = cases.filter(
+            Q(assignee_id=user_id) | Q(assignee__isnull=True) | Q(assignee__in=covered)
+        )
     if filters.get("overdue"):
         cases = cases.filter(overdue_q(now))
     sort = QUEUE_SORTS.get(filters.get("sort") or "newest", QUEUE_SORTS["newest"])
     return cases.only(*QUEUE_ROW_FIELDS).order_by(*sort)
+
+
+def queue_page(user, *, filters, covered, number, per_page):
+    """Page `number` of queue_cases(user, filters=…, covered=…) with its total
+    (core.paging.counted_page), read with SQL compiled once per shape of the queue (the
+    role, the filters, how many colleagues are covered, the page): the ids (the advisor's,
+    the topic's, the colleagues') are the only values swapped in (core.compiled; checked
+    against the ORM in every test). A search by reference goes the ORM's way: its text is
+    no id."""
+    if filters.get("reference") or not is_advisor(user):
+        return counted_page(queue_cases(user, filters=filters, covered=covered), number, per_page)
+    lead = is_lead(user)
+    topic = filters.get("topic")
+    fixed = {key: value for key, value in filters.items() if key not in ("topic", "reference")}
+    shape = (lead, len(covered), topic is not None, tuple(sorted(fixed.items())))
+
+    def build(start, stop):
+        def rows(user_id, *ids):
+            topic_id, covered_ids = (ids[0], ids[1:]) if topic is not None else (None, ids)
+            cases = _queue(
+                user_id, lead=lead, covered=list(covered_ids), filters={**fixed, "topic": topic_id}
+            )
+            return with_total(cases)[start:stop]
+
+        return rows
+
+    ids = (user.pk, *([topic.pk] if topic is not None else []), *covered)
+    return counted_page(
+        lambda: queue_cases(user, filters=filters, covered=covered),
+        number,
+        per_page,
+        fetch=lambda start, stop: compiled_models(
+            ("casework.queue", shape, start, stop), build(start, stop), *ids
+        ),
+    )
 
 
 # Topic links are read for this many cases a statement (a page of the queue): one

@@ -164,10 +164,13 @@ def queue(request):
             # Logged alike whether the case is missing or a colleague's: no extra query.
             log_denied(request, object_type="casework.case", object_id=reference)
     covering = selectors.covering_now(request.user)
-    cases = selectors.queue_cases(
-        request.user, filters=cleaned, covered=[absence.advisor_id for absence in covering]
+    page = selectors.queue_page(
+        request.user,
+        filters=cleaned,
+        covered=[absence.advisor_id for absence in covering],
+        number=request.GET.get("page"),
+        per_page=QUEUE_PAGE_SIZE,
     )
-    page = counted_page(cases, request.GET.get("page"), QUEUE_PAGE_SIZE)
     selectors.list_topics(page.object_list, topics)
     query = request.GET.copy()
     query.pop("page", None)

@@ -20,10 +20,12 @@ What keeps this honest:
   the swapped ones: each access test doubles as a test of this cache.
 """
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models.query import ModelIterable, get_related_populators
@@ -36,6 +38,7 @@ STAND_INS = tuple(range(-7_000_001, -7_000_101, -1))
 MAX_SHAPES = 512
 
 _compiled = OrderedDict()
+_lock = threading.Lock()  # a threaded server shares the cache between requests
 
 
 @receiver(setting_changed)
@@ -52,7 +55,7 @@ class CompiledSQLMismatch(AssertionError):
 @dataclass(frozen=True)
 class _Entry:
     day: object
-    sql: str
+    sql: str | None  # None: no row can match, nothing is sent
     params: tuple
     compiler: object  # for compiled_models: what the rows' columns are
     plain: bool  # model instances with nothing prefetched or attached afterwards
@@ -60,27 +63,39 @@ class _Entry:
 
 def _entry(name, build, count):
     key = (timezone.localdate(), connection.vendor)
-    entry = _compiled.get(name)
-    if entry is None or entry.day != key:
-        stand_ins = STAND_INS[:count]
-        queryset = build(*stand_ins)
-        compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
-        sql, params = compiler.as_sql()
-        missing = set(stand_ins) - {param for param in params if type(param) is int}
-        if missing:
-            raise ValueError(f"{name}: the query does not use the stand-in ids {missing}")
-        plain = (
-            queryset._iterable_class is ModelIterable
-            and not queryset._prefetch_related_lookups
-            and not queryset._known_related_objects
-        )
-        entry = _Entry(key, sql, tuple(params), compiler, plain)
+    with _lock:
+        entry = _compiled.get(name)
+        if entry is not None and entry.day == key:
+            _compiled.move_to_end(name)
+            return entry
+    entry = _compile(key, name, build, count)
+    with _lock:
         _compiled[name] = entry
         while len(_compiled) > MAX_SHAPES:
             _compiled.popitem(last=False)
-    else:
-        _compiled.move_to_end(name)
     return entry
+
+
+def _compile(key, name, build, count):
+    stand_ins = STAND_INS[:count]
+    queryset = build(*stand_ins)
+    plain = (
+        queryset._iterable_class is ModelIterable
+        and not queryset._prefetch_related_lookups
+        and not queryset._known_related_objects
+    )
+    # Kept for compiled_models, which reads from it only what the columns are (and their
+    # converters, which do not depend on the connection's state).
+    compiler = queryset.query.get_compiler(using=DEFAULT_DB_ALIAS)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        # A filter no row can pass (an empty list of ids): Django sends nothing either.
+        return _Entry(key, None, (), compiler, plain)
+    missing = set(stand_ins) - {param for param in params if type(param) is int}
+    if missing:
+        raise ValueError(f"{name}: the query does not use the stand-in ids {missing}")
+    return _Entry(key, sql, tuple(params), compiler, plain)
 
 
 def _swapped(name, build, ids):
@@ -88,7 +103,10 @@ def _swapped(name, build, ids):
     swap = dict(zip(STAND_INS[: len(ids)], ids, strict=True))
     params = [swap.get(param, param) if type(param) is int else param for param in entry.params]
     if settings.COMPILED_SQL_CHECK:
-        built = build(*ids).query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+        try:
+            built = build(*ids).query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+        except EmptyResultSet:
+            built = None, ()
         if (built[0], list(built[1])) != (entry.sql, params):
             raise CompiledSQLMismatch(f"{name}:\n{entry.sql}\n{params}\n!=\n{built[0]}\n{built[1]}")
     return entry, params
@@ -104,6 +122,8 @@ def compiled_sql(name, build, *ids):
 def fetch_rows(name, build, *ids):
     """The rows of `build(*ids)` (see compiled_sql), as tuples."""
     sql, params = compiled_sql(name, build, *ids)
+    if sql is None:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -117,6 +137,8 @@ def compiled_models(name, build, *ids):
     entry, params = _swapped(name, build, ids)
     if not entry.plain:
         raise ValueError(f"{name}: only a plain queryset of model instances can be compiled")
+    if entry.sql is None:
+        return []
     compiler = entry.compiler
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)

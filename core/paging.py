@@ -14,21 +14,35 @@ def _total(queryset):
     )
 
 
-def counted_page(queryset, number, per_page):
+def with_total(queryset):
+    """`queryset` with each row's `_total`: how many rows it has in all."""
+    return queryset.annotate(_total=_total(queryset))
+
+
+def counted_page(queryset, number, per_page, *, fetch=None):
     """Page `number` of `queryset`, as Paginator.get_page() gives it, with the total counted
     in the same statement by a scalar subquery (PostgreSQL runs it once): one round trip
     instead of Paginator's COUNT and then the rows. A page past the end, or a number below
-    one, goes Paginator's own way (it shows the last page)."""
+    one, goes Paginator's own way (it shows the last page).
+
+    `fetch(start, stop)`, if given, reads the rows `with_total(queryset)[start:stop]` would
+    (from SQL compiled once: casework.selectors.queue_page); `queryset` may then be a
+    function that builds it, called only for Paginator's way."""
     try:
         number = 1 if number is None else int(number)
     except (TypeError, ValueError):
         number = 1
-    paginator = Paginator(queryset, per_page)
     if number >= 1:
         start = (number - 1) * per_page
-        rows = list(queryset.annotate(_total=_total(queryset))[start : start + per_page])
+        if fetch is not None:
+            rows = fetch(start, start + per_page)
+        else:
+            rows = list(with_total(queryset)[start : start + per_page])
         if rows or number == 1:
+            paginator = Paginator((), per_page)
             # `count` is a cached_property: set here, the paginator never queries it.
             paginator.count = rows[0]._total if rows else 0
             return Page(rows, number, paginator)
-    return paginator.get_page(number)
+    if callable(queryset):
+        queryset = queryset()
+    return Paginator(queryset, per_page).get_page(number)
