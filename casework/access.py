@@ -10,11 +10,12 @@ meets their own case only as a member (replies, no internal notes), and a collea
 Admins see statistics only, never case content.
 """
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from core.audit import log_denied
+from core.compiled import compiled_models
 from core.roles import has_role_permission
 
 from .models import Absence, Attachment, Case, Message
@@ -37,8 +38,12 @@ def is_lead(user):
 
 def covered_advisors(user, today=None):
     """The advisors `user` covers for today (a subquery of their ids)."""
+    return _covered_by(user.pk, today)
+
+
+def _covered_by(user_id, today=None):
     today = today or timezone.localdate()
-    return Absence.objects.current(today).filter(cover=user).values("advisor_id")
+    return Absence.objects.current(today).filter(cover_id=user_id).values("advisor_id")
 
 
 def visible_cases_for(user, *, perspective, covered=None):
@@ -48,14 +53,18 @@ def visible_cases_for(user, *, perspective, covered=None):
     if not user.is_authenticated:
         return Case.objects.none()
     if perspective == MEMBER:
-        return Case.objects.filter(member=user, anonymised_at__isnull=True)
+        return _member_cases(user.pk)
     if perspective == ADVISOR and is_advisor(user):
-        return advisor_cases(
-            user.pk,
-            lead=is_lead(user),
-            covered=covered_advisors(user) if covered is None else covered,
-        )
+        if covered is None:
+            return advisor_cases_today(user.pk, lead=is_lead(user))
+        return advisor_cases(user.pk, lead=is_lead(user), covered=covered)
     return Case.objects.none()
+
+
+def advisor_cases_today(user_id, *, lead):
+    """advisor_cases() with the colleagues covered today read by a subquery: what
+    visible_cases_for(user, perspective=ADVISOR) gives, built from ids alone."""
+    return advisor_cases(user_id, lead=lead, covered=_covered_by(user_id))
 
 
 def advisor_cases(user_id, *, lead, covered):
@@ -73,6 +82,10 @@ def advisor_cases(user_id, *, lead, covered):
     )
 
 
+def _member_cases(user_id):
+    return Case.objects.filter(member_id=user_id, anonymised_at__isnull=True)
+
+
 def can_open_case(user, pk, *, perspective):
     return visible_cases_for(user, perspective=perspective).filter(pk=pk).exists()
 
@@ -82,15 +95,45 @@ def get_case_for(user, pk, *, perspective, request=None, with_topics=True):
     "missing" and "not yours", and the refusal is logged. A POST that only redirects has no
     use for the topics (`with_topics=False`): a page shown again reads them when it needs
     them."""
-    cases = visible_cases_for(user, perspective=perspective).select_related("member", "assignee")
-    if with_topics:
-        cases = cases.prefetch_related("topics")
-    try:
-        return cases.get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
+    case = _visible_case(user, pk, perspective=perspective)
+    if case is None:
         if request is not None:
             log_denied(request, object_type="casework.case", object_id=pk)
-        raise Http404 from None
+        raise Http404
+    if with_topics:
+        prefetch_related_objects([case], "topics")
+    return case
+
+
+def _visible_case(user, pk, *, perspective):
+    """visible_cases_for(user, perspective=…).get(pk=pk) or None, from SQL compiled once per
+    perspective and role (core.compiled: every case page asks)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not (0 < pk < 2**63) or not user.is_authenticated:
+        return None
+    if perspective == MEMBER:
+        lead = None
+
+        def build(user_id, case_id):
+            return _with_people(_member_cases(user_id), case_id)
+
+    elif perspective == ADVISOR and is_advisor(user):
+        lead = is_lead(user)
+
+        def build(user_id, case_id):
+            return _with_people(advisor_cases_today(user_id, lead=lead), case_id)
+
+    else:
+        return None
+    found = compiled_models(("casework.case", perspective, lead), build, user.pk, pk)
+    return found[0] if found else None
+
+
+def _with_people(cases, case_id):
+    return cases.filter(pk=case_id).select_related("member", "assignee")
 
 
 def get_absence_for(user, pk):

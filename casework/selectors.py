@@ -16,7 +16,15 @@ from core.paging import counted_page, with_total
 from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
-from .access import ADVISOR, MEMBER, advisor_cases, is_advisor, is_lead, visible_cases_for
+from .access import (
+    ADVISOR,
+    MEMBER,
+    advisor_cases,
+    advisor_cases_today,
+    is_advisor,
+    is_lead,
+    visible_cases_for,
+)
 from .models import Absence, Attachment, Case, CaseTransfer, Message, SavedQueueFilter, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
@@ -293,28 +301,46 @@ def member_thread(case):
 
 
 def advisor_thread(case):
-    """The case's messages, each with `files`, its attachments: all of them read in one
-    plain query by the case, not a prefetch that lists every message's id."""
-    messages = list(case.messages.select_related("author"))
+    """The case's messages, each with `files`, its attachments (read in one plain query by
+    the case, not a prefetch that lists every message's id), from SQL compiled once
+    (core.compiled): every case page reads them."""
+    messages = compiled_models("casework.advisor_thread", _thread, case.pk)
     files = {message.pk: [] for message in messages}
     if messages:
-        for attachment in Attachment.objects.filter(message__case_id=case.pk):
+        for attachment in compiled_models("casework.thread_files", _thread_files, case.pk):
             files[attachment.message_id].append(attachment)
     for message in messages:
+        message.case = case
         message.files = files[message.pk]
     return messages
 
 
-def related_cases(case, user):
-    """Other cases of the same member that this advisor may see."""
-    if case.member_id is None:
-        return Case.objects.none()
-    return (
-        visible_cases_for(user, perspective=ADVISOR)
-        .filter(member_id=case.member_id)
-        .exclude(pk=case.pk)
-        .only("pk", "reference", "status", "created_at")
-        .order_by("-created_at")
+def _thread(case_id):
+    return Message.objects.filter(case_id=case_id).select_related("author")
+
+
+def _thread_files(case_id):
+    return Attachment.objects.filter(message__case_id=case_id)
+
+
+def related_cases(case, user, *, limit):
+    """Up to `limit` other cases of the same member that this advisor may see, newest
+    first, from SQL compiled once (core.compiled): every case page lists them."""
+    if case.member_id is None or not is_advisor(user):
+        return []
+    lead = is_lead(user)
+
+    def build(user_id, member_id, case_id):
+        return (
+            advisor_cases_today(user_id, lead=lead)
+            .filter(member_id=member_id)
+            .exclude(pk=case_id)
+            .only("pk", "reference", "status", "created_at")
+            .order_by("-created_at")[:limit]
+        )
+
+    return compiled_models(
+        ("casework.related_cases", lead, limit), build, user.pk, case.member_id, case.pk
     )
 
 

@@ -252,7 +252,7 @@ def register_inquiry(request):
 
 def _case_page(request, case, *, status=200, **forms):
     services.record_case_view(case=case, actor=request.user)
-    related = list(selectors.related_cases(case, request.user)[: RELATED_SHOWN + 1])
+    related = selectors.related_cases(case, request.user, limit=RELATED_SHOWN + 1)
     context = {
         "case": case,
         "thread": selectors.advisor_thread(case),

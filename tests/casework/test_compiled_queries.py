@@ -1,7 +1,8 @@
-"""The queue's page comes from SQL compiled once per shape (casework.selectors.queue_page,
-core.compiled): for every role and filter, the same cases, in the same order, with the same
-total and flags as the ORM's queryset gives. The tests run with COMPILED_SQL_CHECK on, so
-each call here is also checked to be the ORM's own SQL with the ids swapped in (issue 14)."""
+"""The queue's page and the case page read with SQL compiled once per shape
+(casework.selectors.queue_page, casework.access.get_case_for, core.compiled): for every role
+and filter, one person after another, the same cases as the ORM's querysets give. The tests
+run with COMPILED_SQL_CHECK on, so each call here is also checked to be the ORM's own SQL
+with the ids swapped in (issue 14)."""
 
 import itertools
 import random
@@ -142,3 +143,29 @@ def test_advisors_and_a_lead_one_after_another_each_get_their_own_queue(
         orm = selectors.queue_cases(user, filters=filters, covered=covered)
         assert [case.pk for case in page] == [case.pk for case in orm]
     assert len({frozenset(cases) for cases in seen.values()}) == 3
+
+
+def test_a_case_opens_for_exactly_those_the_gatekeeper_lets_in_one_after_another(
+    advisor, other_advisor, lead, member, world
+):
+    # get_case_for reads the case with SQL compiled once per perspective and role: each
+    # person, in any order, gets what visible_cases_for says, never the previous one's answer.
+    from django.http import Http404
+
+    from casework.access import ADVISOR, MEMBER, get_case_for, visible_cases_for
+
+    cases = list(Case.objects.order_by("pk"))
+    people = [advisor, other_advisor, lead, member, advisor, lead]
+    for user, perspective in itertools.product(people, (ADVISOR, MEMBER)):
+        allowed = set(visible_cases_for(user, perspective=perspective).values_list("pk", flat=True))
+        for case in cases:
+            try:
+                opened = get_case_for(user, case.pk, perspective=perspective)
+            except Http404:
+                assert case.pk not in allowed, (user, perspective, case)
+            else:
+                assert case.pk in allowed and opened.pk == case.pk, (user, perspective, case)
+                assert opened.member_id == case.member_id
+    for junk in ("x", None, -1, 0, 2**63, "1 OR 1=1"):
+        with pytest.raises(Http404):
+            get_case_for(advisor, junk, perspective=ADVISOR)
