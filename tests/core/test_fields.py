@@ -22,7 +22,11 @@ from members.factories import advisor_user
 
 class EveryWidget(forms.Form):
     name = forms.CharField(label="Navn & <b>tittel</b>", max_length=20, help_text="Som på kortet.")
-    email = forms.EmailField(label="E-post", required=False)
+    email = forms.EmailField(
+        label="E-post",
+        required=False,
+        widget=forms.EmailInput(attrs={"placeholder": 'ola@"eksempel".no <b>'}),
+    )
     age = forms.IntegerField(label="Alder", min_value=18, required=False)
     when = forms.DateField(
         label="Dato", required=False, widget=forms.DateInput(attrs={"type": "date"})
