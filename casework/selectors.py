@@ -12,7 +12,7 @@ from django.utils import timezone
 from core import roles
 from core.compiled import compiled_models, fetch_rows
 from core.models import AuditEvent
-from core.paging import counted_page, with_total
+from core.paging import counted_page, rows_with_total
 from members.selectors import breakdown_strata_for, member_summary_for
 
 from . import sla
@@ -181,7 +181,7 @@ def queue_page(user, *, filters, covered, number, per_page):
             cases = _queue(
                 user_id, lead=lead, covered=list(covered_ids), filters={**fixed, "topic": topic_id}
             )
-            return with_total(cases)[start:stop]
+            return rows_with_total(cases, start, stop)
 
         return rows
 

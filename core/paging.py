@@ -14,9 +14,13 @@ def _total(queryset):
     )
 
 
-def with_total(queryset):
-    """`queryset` with each row's `_total`: how many rows it has in all."""
-    return queryset.annotate(_total=_total(queryset))
+def rows_with_total(queryset, start, stop):
+    """Rows `start` to `stop` of `queryset` (ordered), each with `_total`: how many rows it
+    has in all. The page's ids are picked first, by a subquery that needs only what the
+    filter and the order read (an index-only scan where an index carries them), and only
+    those rows are read whole: not every matching row sorted to keep a page of them."""
+    page = queryset.values("pk")[start:stop]
+    return queryset.filter(pk__in=page).annotate(_total=_total(queryset))
 
 
 def counted_page(queryset, number, per_page, *, fetch=None):
@@ -25,8 +29,8 @@ def counted_page(queryset, number, per_page, *, fetch=None):
     instead of Paginator's COUNT and then the rows. A page past the end, or a number below
     one, goes Paginator's own way (it shows the last page).
 
-    `fetch(start, stop)`, if given, reads the rows `with_total(queryset)[start:stop]` would
-    (from SQL compiled once: casework.selectors.queue_page); `queryset` may then be a
+    `fetch(start, stop)`, if given, reads what `rows_with_total(queryset, start, stop)` gives
+    another way (from SQL compiled once: casework.selectors.queue_page); `queryset` may be a
     function that builds it, called only for Paginator's way."""
     try:
         number = 1 if number is None else int(number)
@@ -37,7 +41,7 @@ def counted_page(queryset, number, per_page, *, fetch=None):
         if fetch is not None:
             rows = fetch(start, start + per_page)
         else:
-            rows = list(with_total(queryset)[start : start + per_page])
+            rows = list(rows_with_total(queryset, start, start + per_page))
         if rows or number == 1:
             paginator = Paginator((), per_page)
             # `count` is a cached_property: set here, the paginator never queries it.
