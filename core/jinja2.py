@@ -9,12 +9,14 @@ so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `pk_url()
 and Django's `date`, `filesizeformat` and `linebreaks` filters; autoescaping is on, as in
 Django's templates."""
 
+import datetime
 from functools import lru_cache
 
 from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import dateformat, formats
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
@@ -23,7 +25,41 @@ from jinja2 import Environment
 def date(value, arg=None):
     # Django's templates convert a datetime to the current time zone before `date` formats
     # it (Europe/Oslo: 23:30 UTC is the next day here); Jinja2 would not.
-    return defaultfilters.date(template_localtime(value), arg)
+    value = template_localtime(value)
+    if value in (None, ""):
+        return ""
+    pieces = _day_month_year(formats.get_format(arg or "DATE_FORMAT"))
+    if pieces is None or not isinstance(value, datetime.date):
+        return defaultfilters.date(value, arg)
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    return "".join(piece if isinstance(piece, str) else piece(day) for piece in pieces)
+
+
+# What Django's DateFormat writes for the codes of a numeric date ("d.m.Y", "m/d/Y"), the
+# queue's every row: the rest of the format letters go to Django's own `date`.
+_DATE_CODES = {
+    "d": lambda day: f"{day.day:02d}",
+    "j": lambda day: str(day.day),
+    "m": lambda day: f"{day.month:02d}",
+    "n": lambda day: str(day.month),
+    "Y": lambda day: f"{day.year:04d}",
+    "y": lambda day: f"{day.year % 100:02d}",
+}
+
+
+@lru_cache(maxsize=32)
+def _day_month_year(format_string):
+    """The format as literal strings and functions of a date, or None if it uses a code
+    other than day, month and year numbers (Django's dateformat splits it the same way)."""
+    pieces = []
+    for i, piece in enumerate(dateformat.re_formatchars.split(str(format_string))):
+        if i % 2:
+            if piece not in _DATE_CODES:
+                return None
+            pieces.append(_DATE_CODES[piece])
+        elif piece:
+            pieces.append(dateformat.re_escaped.sub(r"\1", piece))
+    return tuple(pieces)
 
 
 def isoformat(value):

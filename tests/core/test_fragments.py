@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 from django.conf import settings
 from django.template import Context, Template, engines
@@ -64,3 +65,31 @@ def test_pk_url_links_as_reverse_does_under_any_script_prefix():
     finally:
         set_script_prefix(before)
     assert pk_url("casework:case-detail", 7) == "/casework/cases/7/"
+
+
+def test_the_date_filter_writes_what_djangos_writes_in_both_languages():
+    # Numeric dates are written without Django's DateFormat (the queue's every row); every
+    # other format goes to Django's filter. Both must read the same, midnight in Oslo too.
+    from django.utils import timezone
+
+    from core.jinja2 import date
+
+    utc = datetime.UTC
+    values = [
+        datetime.date(2026, 1, 5),
+        datetime.date(999, 12, 31),
+        datetime.datetime(2026, 12, 31, 23, 30, tzinfo=utc),
+        datetime.datetime(2026, 3, 29, 0, 59, tzinfo=utc),
+        timezone.now(),
+        None,
+        "",
+    ]
+    formats = [None, "SHORT_DATE_FORMAT", "DATE_FORMAT", "DATETIME_FORMAT", "d.m.y", r"j\m n Y"]
+    template = engines["django"].from_string("{{ value|date:arg }}")
+    for language in ("nb", "en"):
+        with translation.override(language):
+            for value, arg in itertools.product(values, formats):
+                if arg == "DATETIME_FORMAT" and type(value) is datetime.date:
+                    continue  # Django refuses hours of a date
+                django = template.render({"value": value, "arg": arg})
+                assert date(value, arg) == django, (language, value, arg)
