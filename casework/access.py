@@ -36,14 +36,11 @@ def is_lead(user):
     return is_advisor(user) and has_role_permission(user, LEAD_CASEWORK)
 
 
-def covered_advisors(user, today=None):
-    """The advisors `user` covers for today (a subquery of their ids)."""
-    return _covered_by(user.pk, today)
-
-
-def _covered_by(user_id, today=None):
-    today = today or timezone.localdate()
-    return Absence.objects.current(today).filter(cover_id=user_id).values("advisor_id")
+def _covered_by(user_id):
+    """The advisors `user_id` covers for today (a subquery of their ids)."""
+    return (
+        Absence.objects.current(timezone.localdate()).filter(cover_id=user_id).values("advisor_id")
+    )
 
 
 def visible_cases_for(user, *, perspective, covered=None):

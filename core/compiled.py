@@ -121,8 +121,11 @@ def compiled_sql(name, build, *ids):
 
 def fetch_rows(name, build, *ids):
     """The rows of `build(*ids)` (see compiled_sql), as tuples."""
-    sql, params = compiled_sql(name, build, *ids)
-    if sql is None:
+    return _run(*compiled_sql(name, build, *ids))
+
+
+def _run(sql, params):
+    if sql is None:  # no row can match: nothing to send
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -137,12 +140,10 @@ def compiled_models(name, build, *ids):
     entry, params = _swapped(name, build, ids)
     if not entry.plain:
         raise ValueError(f"{name}: only a plain queryset of model instances can be compiled")
-    if entry.sql is None:
+    rows = _run(entry.sql, params)
+    if not rows:
         return []
     compiler = entry.compiler
-    with connection.cursor() as cursor:
-        cursor.execute(entry.sql, params)
-        rows = cursor.fetchall()
     klass_info = compiler.klass_info
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
