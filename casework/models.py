@@ -252,6 +252,15 @@ class Case(models.Model):
     def get_requester_kind_display(self):
         return _CHOICE_LABELS["requester_kind"].get(self.requester_kind, self.requester_kind)
 
+    @staticmethod
+    def choice_labels():
+        """{"status": {value: label}, "priority": …, "requester_kind": …} in the active
+        language, translated once: for a list that shows them on every row."""
+        return {
+            field: {value: str(label) for value, label in labels.items()}
+            for field, labels in _CHOICE_LABELS.items()
+        }
+
     @property
     def requester_display(self):
         if self.is_anonymous:

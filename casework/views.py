@@ -39,6 +39,7 @@ from .forms import (
     StatisticsForm,
     StatusForm,
 )
+from .models import Case
 
 QUEUE_PAGE_SIZE = 25
 MY_CASES_PAGE_SIZE = 25
@@ -180,6 +181,7 @@ def queue(request):
         "saved_filter": saved,
         "reference": reference,
         "page": page,
+        "labels": Case.choice_labels(),
         "query": query.urlencode(),
         # Its own ids: the filter has an "assignee" too.
         "assign_form": AssignForm(auto_id="assign_%s"),

@@ -5,9 +5,10 @@ Django templates; they include a fragment with `{% jinja_include %}`
 (core/templatetags/fragments.py).
 
 The fragments use the project's translations (`_`, `ngettext`, through Django's catalogue,
-so `makemessages` finds `{{ _("…") }}` as in any template), `url()`, `pk_url()`, `static()`
-and Django's `date`, `filesizeformat` and `linebreaks` filters; autoescaping is on, as in
-Django's templates."""
+so `makemessages` finds `{{ _("…") }}` and `{% set x = _("…") %}` as in any template),
+`url()`, `pk_url()`, `static()` and Django's `date`, `filesizeformat` and `linebreaks`
+filters; autoescaping is on, as in Django's templates. A fragment that repeats a lookup on
+every row makes it once: `pk_link()` and `date_format()` give functions to call per row."""
 
 import datetime
 from functools import lru_cache
@@ -17,7 +18,7 @@ from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, is_naive, template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
 
@@ -33,6 +34,34 @@ def date(value, arg=None):
         return defaultfilters.date(value, arg)
     day = value.date() if isinstance(value, datetime.datetime) else value
     return "".join(piece if isinstance(piece, str) else piece(day) for piece in pieces)
+
+
+def date_format(arg=None):
+    """`date(value, arg)` as a function, the time zone and the format looked up once: for
+    a column of dates (the queue's two per row) in one rendering, whose language and time
+    zone do not change."""
+    pieces = _day_month_year(formats.get_format(arg or "DATE_FORMAT"))
+    if pieces is None:
+        return lambda value: date(value, arg)
+    zone = get_current_timezone() if settings.USE_TZ else None
+
+    def format_date(value):
+        if value in (None, ""):
+            return ""
+        if not isinstance(value, datetime.date):
+            return date(value, arg)
+        if isinstance(value, datetime.datetime):
+            # As template_localtime: aware values in the current time zone, unless marked.
+            if (
+                zone is not None
+                and not is_naive(value)
+                and getattr(value, "convert_to_local_time", True)
+            ):
+                value = value.astimezone(zone)
+            value = value.date()
+        return "".join(piece if isinstance(piece, str) else piece(value) for piece in pieces)
+
+    return format_date
 
 
 # What Django's DateFormat writes for the codes of a numeric date ("d.m.Y", "m/d/Y"), the
@@ -83,12 +112,17 @@ def _around_pk(name, urlconf, prefix):
     return head, tail
 
 
-def pk_url(name, pk):
-    """url(name, pk=pk) for a route whose only argument is `<int:pk>`, for a fragment that
-    links every row: reversed once per route, URL configuration and script prefix, not once
-    per row (a resolver walk and a regular expression each)."""
+def pk_link(name):
+    """A function of a pk giving url(name, pk=pk), for a route whose only argument is
+    `<int:pk>` and a fragment that links every row: reversed once per route, URL
+    configuration and script prefix, not once per row (a resolver walk and a regular
+    expression each)."""
     head, tail = _around_pk(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    return f"{head}{int(pk)}{tail}"
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def pk_url(name, pk):
+    return pk_link(name)(pk)
 
 
 def environment(**options):
@@ -99,7 +133,9 @@ def environment(**options):
     # Old-style gettext: `_("…")` returns the text, `|format(name=…)` fills it in, so the
     # calls look like those makemessages finds in Django templates.
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
-    env.globals.update(url=url, pk_url=pk_url, static=static)
+    env.globals.update(
+        url=url, pk_url=pk_url, pk_link=pk_link, date_format=date_format, static=static
+    )
     # Django's filters where Jinja2's differ (units, escaping): pages read alike either way.
     env.filters["date"] = date
     env.filters["isoformat"] = isoformat

@@ -316,6 +316,33 @@ def test_queue_rows_escape_what_was_typed_and_speak_bokmal(advisor_client):
     assert "<em>Ingen</em>" in html
 
 
+def test_queue_rows_label_status_priority_and_requester_in_the_chosen_language(
+    advisor_client, advisor, settings
+):
+    # The rows take their labels from Case.choice_labels(), translated once a page.
+    case = NonMemberCaseFactory(
+        status=Case.Status.WAITING,
+        priority=Case.Priority.URGENT,
+        assignee=advisor,
+        restricted=True,
+        follow_up_on=timezone.localdate() - timedelta(days=1),
+    )
+
+    def row():
+        html = advisor_client.get(reverse("casework:queue")).content.decode()
+        return html.split(f'id="select-{case.pk}"')[1].split("</tr>")[0]
+
+    bokmal = row()
+    assert ">Venter på medlemmet<" in bokmal and "<td>Haster</td>" in bokmal
+    assert "(Leder)" in bokmal
+    assert ">Skjermet<" in bokmal and ">Forsinket<" in bokmal
+    advisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = row()
+    assert ">Waiting for member<" in english and "<td>Urgent</td>" in english
+    assert "(Manager)" in english
+    assert ">Restricted<" in english and ">Overdue<" in english
+
+
 def test_queue_rows_name_each_cases_topics_in_the_topics_order(advisor_client, settings):
     first, second, third = Topic.objects.order_by("position")[:3]
     case = NonMemberCaseFactory(topics=[third, first])
