@@ -372,14 +372,30 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, lead=False, topics=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
+        topic_choices = None
         if topics is not None:
             # Read once by the queue, which also names each case's topics with them.
-            self.fields["topic"].choices = [("", _("All")), *((t.pk, t.name) for t in topics)]
+            topic_choices = [(t.pk, t.name) for t in topics]
+            self.fields["topic"].choices = [("", _("All")), *topic_choices]
+        self._varying_choices = (lead, topic_choices)
         if lead:
             self.fields["assignee"].choices = [
                 *self.fields["assignee"].choices,
                 self.ALL_ASSIGNEES,
             ]
+
+    @property
+    def shown_key(self):
+        """Everything the filter fields' markup shows but the language (the queue caches it
+        with {% cache %}): the choices that vary (a lead's, today's topics) and the values
+        sent (errors follow from these). Not the reference, which is typed text."""
+        data = self.data
+        values = [
+            (name, data.getlist(name) if hasattr(data, "getlist") else data.get(name))
+            for name in self.fields
+            if name != "reference"
+        ]
+        return repr((self._varying_choices, values))
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()

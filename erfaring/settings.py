@@ -156,7 +156,16 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "erfaring_cache",
-    }
+    },
+    # Markup that holds no one's data and is the same for everyone who sees the same choices
+    # (the queue's filter fields, {% cache … using="fragments" %}): kept per process, as a
+    # template is, so a page never waits on another server for it.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 # Idle timeout 30 minutes, renewed at most once a minute by

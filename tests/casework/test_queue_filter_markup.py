@@ -1,0 +1,79 @@
+"""The queue's filter fields are written once per language, choices and values, then kept
+({% cache … using="fragments" %}, QueueFilterForm.shown_key): each test changes one thing
+the fields show and sees the page change with it, so a key that left it out fails here."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import F
+from django.urls import reverse
+
+from casework.models import Topic
+
+from .conftest import client_for
+
+QUEUE = reverse("casework:queue")
+
+
+@pytest.fixture(autouse=True)
+def _empty_fragment_cache():
+    caches["fragments"].clear()
+
+
+def _filter_form(html):
+    label = "Filtrer sakskøen" if '<html lang="nb">' in html else "Filter the queue"
+    return html.split(f'aria-label="{label}"')[1].split("</form>")[0]
+
+
+def _selected(html, name):
+    select = html.split(f'name="{name}"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)" selected>', select)
+
+
+def test_the_values_shown_follow_the_query(advisor_client):
+    html = advisor_client.get(QUEUE + "?status=closed&sort=oldest").content.decode()
+    assert _selected(_filter_form(html), "status") == ["closed"]
+    assert '<input type="hidden" name="status" value="closed">' in html
+    html = advisor_client.get(QUEUE + "?status=new&sort=oldest").content.decode()
+    assert _selected(_filter_form(html), "status") == ["new"]
+    assert '<input type="hidden" name="status" value="new">' in html
+    assert 'value="closed"' not in html.split("/queue/save-filter/")[1].split("</form>")[0]
+
+
+def test_the_labels_follow_the_language(advisor_client):
+    # Topics named alike in both languages: only the language itself tells the pages apart.
+    Topic.objects.update(name_en=F("name_nb"))
+    html = advisor_client.get(QUEUE + "?status=active").content.decode()
+    assert ">Ikke løst</option>" in _filter_form(html)
+    advisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = advisor_client.get(QUEUE + "?status=active").content.decode()
+    assert ">Not resolved</option>" in _filter_form(html)
+
+
+def test_a_lead_is_offered_everyone_and_an_advisor_is_not(advisor, lead):
+    everyone = "Alle (alle saker som ikke er skjermet)"
+    html = client_for(lead).get(QUEUE + "?status=active").content.decode()
+    assert everyone in _filter_form(html)
+    html = client_for(advisor).get(QUEUE + "?status=active").content.decode()
+    assert everyone not in _filter_form(html)
+
+
+def test_a_renamed_topic_shows_its_new_name(advisor_client):
+    topic = Topic.objects.order_by("position").first()
+    html = advisor_client.get(QUEUE + "?status=active").content.decode()
+    assert f">{topic.name_nb}</option>" in _filter_form(html)
+    Topic.objects.filter(pk=topic.pk).update(name_nb="Lønn og tillegg")
+    html = advisor_client.get(QUEUE + "?status=active").content.decode()
+    assert ">Lønn og tillegg</option>" in _filter_form(html)
+
+
+def test_an_invalid_choice_shows_its_error_and_a_valid_one_does_not(advisor_client):
+    response = advisor_client.get(QUEUE + "?priority=9")
+    assert response.status_code == 400
+    assert "is-invalid" in _filter_form(response.content.decode())
+    response = advisor_client.get(QUEUE + "?priority=2")
+    assert response.status_code == 200
+    assert "is-invalid" not in _filter_form(response.content.decode())
+    assert _selected(_filter_form(response.content.decode()), "priority") == ["2"]
