@@ -151,7 +151,7 @@ def queue(request):
     # then the queue opens with the standard filters rather than an error.
     if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
         return redirect(reverse("casework:queue") + "?" + saved)
-    topics = list(selectors.topics())
+    topics = selectors.topics()
     filters = QueueFilterForm(request.GET, lead=lead, topics=topics)
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
