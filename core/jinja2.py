@@ -14,6 +14,8 @@ import datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -21,6 +23,9 @@ from django.utils import dateformat, formats
 from django.utils.timezone import get_current_timezone, is_naive, template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import Environment
+from markupsafe import Markup
+
+from core.templatetags.fields import field_group
 
 
 def date(value, arg=None):
@@ -125,6 +130,20 @@ def pk_url(name, pk):
     return pk_link(name)(pk)
 
 
+def cached(name, *vary_on, caller):
+    """`{% call cached("name", key, …) %}…{% endcall %}`: Django's `{% cache %}` in the
+    "fragments" cache (settings.CACHES), for markup that is the same for everyone who sends
+    the same key, and holds no one's data."""
+    cache = caches["fragments"]
+    key = make_template_fragment_key(name, vary_on)
+    html = cache.get(key)
+    if html is None:
+        html = str(caller())
+        cache.set(key, html)
+    # Safe: rendered by this environment with autoescaping on, then kept as it was.
+    return Markup(html)  # noqa: S704  # nosec B704
+
+
 def environment(**options):
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     # Escaped as in Django's templates (Django's backend sets it too; kept explicit).
@@ -134,11 +153,17 @@ def environment(**options):
     # calls look like those makemessages finds in Django templates.
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
     env.globals.update(
-        url=url, pk_url=pk_url, pk_link=pk_link, date_format=date_format, static=static
+        url=url,
+        pk_url=pk_url,
+        pk_link=pk_link,
+        date_format=date_format,
+        static=static,
+        cached=cached,
     )
     # Django's filters where Jinja2's differ (units, escaping): pages read alike either way.
     env.filters["date"] = date
     env.filters["isoformat"] = isoformat
     env.filters["filesizeformat"] = defaultfilters.filesizeformat
     env.filters["linebreaks"] = defaultfilters.linebreaks_filter
+    env.filters["field_group"] = field_group
     return env
