@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.backends.signals import connection_created
+from django.utils import translation
 from kombu import pools
 
 from core import outbox, roles
@@ -31,6 +32,17 @@ connection_created.connect(_allow_flushing_the_audit_log, dispatch_uid="tests.au
 def _clear_cache(db):
     # The cache is the database cache; rate-limit counters must not leak between tests.
     cache.clear()
+    caches["fragments"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_a_new_thread():
+    """A request's language stays active in its thread after the response (as Django's own
+    LocaleMiddleware leaves it: a streamed export is written after the view returns), so an
+    email rendered in a later test would speak the last request's language. Each test
+    starts as a new thread does: in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
