@@ -7,6 +7,7 @@ from django.utils import timezone
 from core.roles import has_role_permission, is_member
 
 from .models import Edition
+from .selectors import edition_of_year
 
 MANAGE_PERMISSION = "members.manage_surveys"
 
@@ -16,8 +17,8 @@ def get_answerable_edition_for(user, year):
     closed or a not-yet-open edition is 404. Someone who is not a current member gets 403."""
     if not is_member(user):
         raise PermissionDenied
-    edition = Edition.objects.accepting_answers(timezone.now()).filter(year=year).first()
-    if edition is None:
+    edition = edition_of_year(year)
+    if edition is None or not edition.accepts_answers(timezone.now()):
         raise Http404
     return edition
 

@@ -137,6 +137,17 @@ class Edition(models.Model):
     def __str__(self):
         return str(self.year)
 
+    def accepts_answers(self, now=None):
+        """EditionQuerySet.accepting_answers() for this one edition (tested alike)."""
+        now = now or timezone.now()
+        return (
+            self.status == Edition.Status.OPEN
+            and self.opens_at is not None
+            and self.opens_at <= now
+            and self.closes_at is not None
+            and self.closes_at > now
+        )
+
     @property
     def is_draft(self):
         return self.status == self.Status.DRAFT

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch
 
+from core.compiled import compiled_models
 from core.disclosure import threshold
 
 from .answering import is_visible
@@ -106,8 +107,25 @@ def open_editions_for(user, now=None):
     return editions
 
 
+# The answering pages read the member's participation and draft on every request: SQL
+# compiled once (core.compiled), the ids swapped in.
+
+
+def _participation(member_id, edition_id):
+    return Participation.objects.filter(member_id=member_id, edition_id=edition_id)[:1]
+
+
 def participation_for(user, edition):
-    return Participation.objects.filter(member=user, edition=edition).first()
+    rows = compiled_models("surveys.participation", _participation, user.pk, edition.pk)
+    return rows[0] if rows else None
+
+
+def edition_of_year(year):
+    """The edition of `year`, or None. Picked from all editions (one a year, a few rows)
+    because a year is no id: a stand-in id is out of the year field's range, for which
+    Django builds no query at all."""
+    editions = compiled_models("surveys.editions", Edition.objects.all)
+    return next((edition for edition in editions if edition.year == year), None)
 
 
 def took_part_in_year(user, year):
@@ -128,7 +146,13 @@ def submitted_participation_for(user, year):
 
 
 def draft_for(user, edition, *, preview=False):
-    return Draft.objects.filter(member=user, edition=edition, is_preview=preview).first()
+    def build(member_id, edition_id):
+        return Draft.objects.filter(member_id=member_id, edition_id=edition_id, is_preview=preview)[
+            :1
+        ]
+
+    rows = compiled_models(("surveys.draft", bool(preview)), build, user.pk, edition.pk)
+    return rows[0] if rows else None
 
 
 def editions_for_admin():
