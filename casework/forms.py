@@ -288,16 +288,18 @@ class AssignForm(forms.Form):
         error_messages={"invalid_choice": _("Cases can only be assigned to advisors.")},
     )
 
-    def __init__(self, *args, case=None, **kwargs):
+    def __init__(self, *args, case=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
         if self.is_bound:
             field.queryset = assignable_advisors(case)
         else:
             # Only shown: the advisors the queryset would list, read with SQL compiled once
-            # (tests/casework/test_advisor_choices.py); a bound form checks the choice
-            # against the queryset.
-            field.choices = [("", field.empty_label), *advisor_choices(case)]
+            # (tests/casework/test_advisor_choices.py), or `choices` already read so; a
+            # bound form checks the choice against the queryset.
+            if choices is None:
+                choices = advisor_choices(case)
+            field.choices = [("", field.empty_label), *choices]
 
 
 class BulkAssignForm(AssignForm):

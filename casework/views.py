@@ -2,6 +2,7 @@
 audited by the services or here (record_case_view)."""
 
 import re
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -173,6 +174,7 @@ def queue(request):
         per_page=QUEUE_PAGE_SIZE,
     )
     selectors.list_topics(page.object_list, topics)
+    advisors = selectors.advisor_choices()
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -183,8 +185,10 @@ def queue(request):
         "page": page,
         "labels": Case.choice_labels(),
         "query": query.urlencode(),
-        # Its own ids: the filter has an "assignee" too.
-        "assign_form": AssignForm(auto_id="assign_%s"),
+        # The drop-down's markup is kept per choices (queue_page.html), so the form is
+        # built only when they change. Its own ids: the filter has an "assignee" too.
+        "advisors": advisors,
+        "assign_form": partial(AssignForm, auto_id="assign_%s", choices=advisors),
     }
     return render(request, "casework/case_list.html", context)
 

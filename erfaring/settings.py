@@ -157,9 +157,10 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "erfaring_cache",
     },
-    # Markup that holds no one's data and is the same for everyone who sees the same choices
-    # (the queue's filter fields, {% cache … using="fragments" %}): kept per process, as a
-    # template is, so a page never waits on another server for it.
+    # Markup that is the same for everyone who sees the same choices (the queue's filter
+    # fields and its drop-down of advisors; core.jinja2.cached): no member's data, at most
+    # the advisors' names every advisor sees. Kept per process, as a template is, so a page
+    # never waits on another server for it.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",

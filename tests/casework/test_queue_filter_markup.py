@@ -77,3 +77,20 @@ def test_an_invalid_choice_shows_its_error_and_a_valid_one_does_not(advisor_clie
     assert response.status_code == 200
     assert "is-invalid" not in _filter_form(response.content.decode())
     assert _selected(_filter_form(response.content.decode()), "priority") == ["2"]
+
+
+def test_the_assign_drop_down_follows_the_advisors(advisor_client):
+    from members import factories
+
+    def assign_options():
+        html = advisor_client.get(QUEUE + "?status=active").content.decode()
+        return html.split('name="assignee" class="select form-select" id="assign_assignee"')[1]
+
+    assert "Nina Nyansatt" not in assign_options()
+    newcomer = factories.advisor_user(
+        email="nina@example.org", first_name="Nina", last_name="Nyansatt"
+    )
+    assert f'<option value="{newcomer.pk}">Nina Nyansatt</option>' in assign_options()
+    type(newcomer).objects.filter(pk=newcomer.pk).update(last_name="Gift")
+    options = assign_options()
+    assert "Nina Gift" in options and "Nina Nyansatt" not in options
