@@ -6,7 +6,7 @@ Django templates; they include a fragment with `{% jinja_include %}`
 
 The fragments use the project's translations (`_`, `ngettext`, through Django's catalogue,
 so `makemessages` finds `{{ _("…") }}` and `{% set x = _("…") %}` as in any template),
-`url()`, `pk_url()`, `static()` and Django's `date`, `filesizeformat` and `linebreaks`
+`url()`, `static()` and Django's `date`, `filesizeformat` and `linebreaks`
 filters; autoescaping is on, as in Django's templates. A fragment that repeats a lookup on
 every row makes it once: `pk_link()` and `date_format()` give functions to call per row."""
 
@@ -126,10 +126,6 @@ def pk_link(name):
     return lambda pk: f"{head}{int(pk)}{tail}"
 
 
-def pk_url(name, pk):
-    return pk_link(name)(pk)
-
-
 def cached(name, *vary_on, caller):
     """`{% call cached("name", key, …) %}…{% endcall %}`: Django's `{% cache %}` in the
     "fragments" cache (settings.CACHES), for markup that is the same for everyone who sends
@@ -154,7 +150,6 @@ def environment(**options):
     env.install_gettext_callables(gettext, ngettext, pgettext=pgettext, npgettext=npgettext)
     env.globals.update(
         url=url,
-        pk_url=pk_url,
         pk_link=pk_link,
         date_format=date_format,
         static=static,

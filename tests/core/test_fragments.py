@@ -49,25 +49,23 @@ def test_times_are_shown_in_oslo_time_as_in_django_templates():
         assert ours == django.render({"when": late})
 
 
-def test_pk_url_links_as_reverse_does_under_any_script_prefix():
+def test_pk_link_links_as_reverse_does_under_any_script_prefix():
     from django.urls import get_script_prefix, reverse, set_script_prefix
 
-    from core.jinja2 import pk_link, pk_url
+    from core.jinja2 import pk_link
 
     for name in ("casework:case-detail", "casework:my-case-detail"):
         link = pk_link(name)
         for pk in (1, 42, 987_654_321_987, 10**15):
-            assert pk_url(name, pk) == reverse(name, kwargs={"pk": pk})
             assert link(pk) == reverse(name, kwargs={"pk": pk})
     before = get_script_prefix()
     set_script_prefix("/erfaring/")
     try:
-        assert pk_url("casework:case-detail", 7) == "/erfaring/casework/cases/7/"
-        assert pk_url("casework:case-detail", 7) == reverse("casework:case-detail", args=[7])
         assert pk_link("casework:case-detail")(7) == "/erfaring/casework/cases/7/"
+        assert pk_link("casework:case-detail")(7) == reverse("casework:case-detail", args=[7])
     finally:
         set_script_prefix(before)
-    assert pk_url("casework:case-detail", 7) == "/casework/cases/7/"
+    assert pk_link("casework:case-detail")(7) == "/casework/cases/7/"
 
 
 def test_the_date_filter_writes_what_djangos_writes_in_both_languages():
