@@ -285,8 +285,9 @@ def pages(world):
     year = world.edition.year
     counter = iter(range(10**9))
     return [
-        benchkit.Page("floor (member)", "member", FLOOR_PATH),
-        benchkit.Page("floor (advisor)", "advisor", FLOOR_PATH),
+        benchkit.Page("floor (member)", "member", FLOOR_PATH, floor=True),
+        benchkit.Page("floor (advisor)", "advisor", FLOOR_PATH, floor=True),
+        benchkit.Page("floor (admin)", "admin", FLOOR_PATH, floor=True),
         benchkit.Page("home (member)", "member", reverse("core:home")),
         benchkit.Page("membership (member)", "member", reverse("members:profile")),
         benchkit.Page("my cases", "member", reverse("casework:my-case-list")),

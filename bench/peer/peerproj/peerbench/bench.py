@@ -101,7 +101,7 @@ def pages(clients, *, staff, ticket):
         }
 
     return [
-        Page("floor (staff)", "staff", reverse("floor")),
+        Page("floor (staff)", "staff", reverse("floor"), floor=True),
         Page("ticket list: shell", "staff", shell_url),
         Page("ticket list: rows", "staff", rows_url),
         Page("ticket detail", "staff", detail_url),
