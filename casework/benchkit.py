@@ -1,8 +1,9 @@
 """The timing harness of `manage.py bench` (casework/bench.py), shared with the
 django-helpdesk peer (bench/peer/), so both are measured by the same code: Django's test
 client through the whole middleware stack, DEBUG and template debug off, one
-CaptureQueriesContext per request, warm-up rounds, then rounds over all pages in turn (so
-drift on the machine spreads over every page alike). Imports Django only, no app.
+CaptureQueriesContext per request, warm-up rounds, then rounds over all pages, each round
+in a new order (so drift on the machine, and what a page leaves in the processor's caches,
+falls on every page alike). Imports Django only, no app.
 """
 
 import random

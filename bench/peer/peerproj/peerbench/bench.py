@@ -1,6 +1,7 @@
 """Time django-helpdesk's pages in process, as Erfaring's casework/bench.py times the
 portal's: Django's test Client with force_login, DEBUG and template debug off, one
-CaptureQueriesContext per request, warm-up rounds, then rounds over all pages in turn;
+CaptureQueriesContext per request, warm-up rounds, then rounds over all pages (a new order
+each round);
 median, p95, statements, BEGIN/COMMIT statements, SQL ms, and the median as a multiple of
 the floor. The table's columns and the JSON rows are the portal's `table()` and `row()`.
 """
