@@ -916,11 +916,17 @@ def report_lines(candidate):
 
 
 def previous_release(kind):
+    from .compiled import compiled_models
     from .models import Release
 
     # The audit (every hidden cell's interval) is as large as the data and no page shows it:
-    # read on first use only.
-    return Release.objects.filter(kind=kind).defer("audit").order_by("-number").first()
+    # read on first use only. Compiled once per kind: every statistics page and download
+    # reads the latest release.
+    found = compiled_models(
+        ("core.previous_release", kind),
+        lambda: Release.objects.filter(kind=kind).defer("audit").order_by("-number")[:1],
+    )
+    return found[0] if found else None
 
 
 def release_for(kind, number=None):
