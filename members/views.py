@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -321,14 +322,34 @@ def _release_request(request):
     return release
 
 
-def _chosen_table(request, release):
-    """The cross-table chosen (?table=key), one of the release's predefined ones."""
+def _chosen_table_key(request):
+    """The cross-table chosen (?table=key), one of the release's predefined ones, or ""."""
     key = request.GET.get("table", "")
-    if not key:
-        return None
-    if key not in reports.cross_table_keys():
+    if key and key not in reports.cross_table_keys():
         raise BadRequest(_("Unknown table."))
-    return dict(zip(release.table_keys(), release.tables(), strict=True))[key]
+    return key
+
+
+class _ReleaseTables:
+    """A release's tables for the page, read from its stored data only when the page's
+    tables are written: a release never changes, so their markup is kept once written
+    (members/jinja2/members/statistics_tables.html)."""
+
+    def __init__(self, release, cross_key):
+        self.release = release
+        self.cross_key = cross_key
+
+    @cached_property
+    def _by_key(self):
+        return dict(zip(self.release.table_keys(), self.release.tables(), strict=True))
+
+    @property
+    def dimensions(self):
+        return [self._by_key[key] for key in reports.DIMENSION_KEYS]
+
+    @property
+    def cross(self):
+        return self._by_key[self.cross_key] if self.cross_key else None
 
 
 @never_cache
@@ -346,10 +367,9 @@ def statistics_page(request):
         "legend": disclosure.legend(),
     }
     if release is not None:
-        tables = dict(zip(release.table_keys(), release.tables(), strict=True))
-        context["tables"] = [tables[key] for key in reports.DIMENSION_KEYS]
-        context["cross"] = _chosen_table(request, release)
-        context["selected"] = request.GET.get("table", "")
+        selected = _chosen_table_key(request)
+        context["selected"] = selected
+        context["release_tables"] = _ReleaseTables(release, selected)
     return render(request, "members/statistics_list.html", context)
 
 

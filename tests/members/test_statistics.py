@@ -132,7 +132,7 @@ def test_page_shows_every_table_the_release_and_the_legend(admin_client_mfa):
     bulk_members(30)
     release = publish()
     response = admin_client_mfa.get(STATS)
-    assert len(response.context["tables"]) == len(reports.DIMENSION_KEYS)
+    assert response.content.count(b"<caption>") == len(reports.DIMENSION_KEYS)
     assert response.context["release"] == release
     assert ":" in response.context["legend"]
 
