@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import disclosure
 from core.disclosure import Dimension
-from core.releases import ExtraTable, Population, ReleaseSpec, TableSpec
+from core.releases import ExtraTable, Population, ReleaseSpec, TableSpec, filled_in
 from members.models import EmployerType
 from members.regions import Region
 
@@ -79,6 +79,10 @@ def _month_groups(all_years):
         for q in range(1, 5):
             groups[f"{year}-Q{q}"] = tuple(f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1))
     return groups
+
+
+# In the language the release is stored in, as the words around it (core.releases.filled_in).
+lowercase = lazy(lambda text: str(text).lower(), str)
 
 
 def topic_dimension():
@@ -199,8 +203,11 @@ def release_spec():
             tables.append(
                 TableSpec(
                     key=f"{breakdown}.{year}",
-                    title=_("Inquiries per topic by %(breakdown)s, %(year)s")
-                    % {"breakdown": dimension.label.lower(), "year": year},
+                    title=filled_in(
+                        _("Inquiries per topic by %(breakdown)s, %(year)s"),
+                        breakdown=lowercase(dimension.label),
+                        year=year,
+                    ),
                     population=f"mentions-{year}",
                     rows=dimension,
                     columns=topics,

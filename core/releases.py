@@ -54,6 +54,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
@@ -626,6 +627,21 @@ def protect(spec, previous=None):
 
 def _languages():
     return [code for code, _name in settings.LANGUAGES]
+
+
+def _filled_in(text, values):
+    return str(text) % {name: str(value) for name, value in values.items()}
+
+
+# `_("Members by %(rows)s") % {...}` is translated at once, in the language active when the
+# release is counted; a release stores every language (`_rendered`), so a title with parts
+# filled in must wait until then: `title=filled_in(_("Members by %(rows)s"), rows=term)`.
+_filled_in_lazy = lazy(_filled_in, str)
+
+
+def filled_in(text, **values):
+    """`text % values`, translated (`text` and each value) when it is read, not now."""
+    return _filled_in_lazy(text, values)
 
 
 def _rendered(spec):

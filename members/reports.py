@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.disclosure import Dimension
-from core.releases import Population, ReleaseSpec, TableSpec
+from core.releases import Population, ReleaseSpec, TableSpec, filled_in
 
 from .models import ContractType, County, EmployerType, Field, Membership, Profile
 
@@ -222,7 +222,7 @@ def release_spec():
     tables = [
         TableSpec(
             key=key,
-            title=_("Members by %(rows)s") % {"rows": CAPTION_TERMS[key]},
+            title=filled_in(_("Members by %(rows)s"), rows=CAPTION_TERMS[key]),
             population="members",
             rows=dimensions[key][0],
             percent=True,
@@ -232,11 +232,11 @@ def release_spec():
     tables.extend(
         TableSpec(
             key=f"{rows}.{columns}",
-            title=_("Members by %(rows)s and %(columns)s")
-            % {
-                "rows": CAPTION_TERMS[rows],
-                "columns": CAPTION_TERMS[columns],
-            },
+            title=filled_in(
+                _("Members by %(rows)s and %(columns)s"),
+                rows=CAPTION_TERMS[rows],
+                columns=CAPTION_TERMS[columns],
+            ),
             population="members",
             rows=dimensions[rows][0],
             columns=dimensions[columns][0],

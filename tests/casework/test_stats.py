@@ -237,3 +237,17 @@ class TestNoSmallCellIsPublished(HypothesisTestCase):
         release = publish()
         assert not [v for v in release.cells().values() if v is not None and 0 < v < 5]
         assert releases.audit_stored(release)[1] == []
+
+
+def test_a_release_counted_in_norwegian_titles_its_breakdowns_in_english_too(member):
+    # The worker counts in the default language; the release keeps every language.
+    from django.utils import translation
+
+    _seed_2025(member)
+    with translation.override("nb"):
+        release = publish()
+    with translation.override("en"):
+        region = _tables(release)[-1]
+        assert region.title == "Inquiries per topic by region, 2025"
+    with translation.override("nb"):
+        assert _tables(release)[-1].title == "Henvendelser per tema etter landsdel, 2025"

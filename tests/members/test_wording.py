@@ -34,3 +34,17 @@ def test_every_breakdown_has_a_caption_in_english():
         for key in DIMENSION_KEYS:
             title = _caption(key)
             assert title.startswith("Members by ") and title == title[:11] + title[11:].lower()
+
+
+def test_a_release_counted_in_norwegian_stores_english_captions_too():
+    # The worker counts a release in the default language; the release keeps every language.
+    from core import releases
+
+    with translation.override("nb"):
+        release = releases.publish(kind="membership")
+    with translation.override("en"):
+        titles = dict(zip(release.table_keys(), (t.title for t in release.tables()), strict=True))
+    assert titles["county"] == "Members by county"
+    assert titles["county.employer_type"] == "Members by county and employer type"
+    with translation.override("nb"):
+        assert release.tables()[0].title == "Medlemmer etter fylke"
