@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core import roles
 from core.compiled import compiled_models, fetch_rows
+from core.kept import kept
 from core.models import AuditEvent
 from core.paging import counted_page, rows_with_total
 from members.selectors import breakdown_strata_for, member_summary_for
@@ -95,13 +96,19 @@ def _advisor_names(excluded_id=None):
 
 def advisor_choices(case=None):
     """(id, name) of each of assignable_advisors(case), for a drop-down: the same rows, from
-    SQL compiled once (core.compiled), as the drop-down is on the queue and every case page."""
-    if case is None or case.member_id is None:
+    SQL compiled once (core.compiled), as the drop-down is on the queue and every case page,
+    and kept for a minute (core.kept: a drop-down, not the check of an assignment)."""
+    return _advisor_choices(None if case is None else case.member_id)
+
+
+@kept
+def _advisor_choices(member_id):
+    if member_id is None:
         rows = fetch_rows("casework.advisor_choices", _advisor_names)
     else:
-        rows = fetch_rows("casework.advisor_choices_except", _advisor_names, case.member_id)
+        rows = fetch_rows("casework.advisor_choices_except", _advisor_names, member_id)
     # As User.get_full_name() or the address, which the form's own labels show.
-    return [(pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows]
+    return tuple((pk, f"{first} {last}".strip() or email) for pk, first, last, email in rows)
 
 
 def strata_for(member):
@@ -110,10 +117,11 @@ def strata_for(member):
     return {"region": strata["region"], "employer_type": strata["employer_type"]}
 
 
+@kept
 def topics():
     """Every topic, in order (the queue's filter offers them, its rows name them): SQL
-    compiled once."""
-    return compiled_models("casework.topics", Topic.objects.all)
+    compiled once, the topics kept for a minute (core.kept)."""
+    return tuple(compiled_models("casework.topics", Topic.objects.all))
 
 
 def _with_topics(cases):
@@ -239,12 +247,22 @@ def queue_page(user, *, filters, covered, number, per_page):
 def list_topics(cases, topics):
     """Set `case.topic_names` (the names, comma-separated, in the topics' order) on each of
     `cases`, rows of the queue (their `topic_ids` came with them), from `topics`: all of
-    them, read once for the page's topic filter anyway."""
+    them, read once for the page's topic filter anyway. A topic added elsewhere since
+    `topics` was kept (core.kept) is read here."""
+    linked = {
+        case.pk: [int(pk) for pk in case.topic_ids.split(",")] if case.topic_ids else []
+        for case in cases
+    }
+    known = {topic.pk for topic in topics}
+    added = {pk for pks in linked.values() for pk in pks} - known
+    if added:
+        topics = [*topics, *Topic.objects.filter(pk__in=added)]
+        topics.sort(key=lambda topic: (topic.position, topic.code))
     order = {topic.pk: i for i, topic in enumerate(topics)}
     names = {topic.pk: topic.name for topic in topics}  # each in the active language, once
     for case in cases:
-        linked = [int(pk) for pk in case.topic_ids.split(",")] if case.topic_ids else []
-        case.topic_names = ", ".join(names[pk] for pk in sorted(linked, key=order.__getitem__))
+        ordered = sorted(linked[case.pk], key=order.__getitem__)
+        case.topic_names = ", ".join(names[pk] for pk in ordered)
     return cases
 
 

@@ -11,7 +11,7 @@ from django.db.backends.signals import connection_created
 from django.utils import translation
 from kombu import pools
 
-from core import outbox, roles
+from core import kept, outbox, roles
 from erfaring.celery import app as celery_app
 from members import factories
 
@@ -33,6 +33,9 @@ def _clear_cache(db):
     # The cache is the database cache; rate-limit counters must not leak between tests.
     cache.clear()
     caches["fragments"].clear()
+    # The kept lists (core.kept) may hold an earlier test's topics and advisors, whose rows
+    # went with its transaction without a signal.
+    kept.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ def test_the_drop_down_lists_what_the_assignment_accepts(people):
         CaseFactory(member=people["advisor_member"]),
     ]
     for case in cases:
-        assert selectors.advisor_choices(case) == _as_the_queryset_lists(case)
+        assert list(selectors.advisor_choices(case)) == _as_the_queryset_lists(case)
     listed = {pk for pk, _ in selectors.advisor_choices(cases[2])}
     assert people["advisor"].pk in listed and people["advisor_member"].pk not in listed
     assert (people["nameless"].pk, "nameless@example.org") in selectors.advisor_choices()
