@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     ExpressionWrapper,
+    FilteredRelation,
     Max,
     Min,
     OuterRef,
@@ -38,7 +39,7 @@ from .access import (
     is_lead,
     visible_cases_for,
 )
-from .models import Absence, Attachment, Case, CaseTransfer, Message, SavedQueueFilter, Topic
+from .models import Absence, Attachment, Case, CaseTransfer, Message, Topic
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -140,7 +141,7 @@ def queue_cases(user, *, filters, covered, now=None):
     """The advisor's queue: triage plus their own cases, filtered and sorted.
 
     `filters` is the cleaned data of QueueFilterForm; `covered` the ids of the advisors
-    `user` covers for today (covering_now)."""
+    `user` covers for today (queue_start)."""
     if not is_advisor(user):
         return Case.objects.none()
     return _queue(user.pk, lead=is_lead(user), covered=covered, filters=filters, now=now)
@@ -442,41 +443,53 @@ class Covering:
     ends_on: date
 
 
-def _covering_rows(cover_id):
+@dataclass(frozen=True)
+class QueueStart:
+    saved_query: str | None  # the advisor's saved filter (a query string), if any
+    covering: list  # of Covering, by end date
+
+
+def _queue_start_rows(advisor_id):
+    # One row per colleague covered today (or one with no colleague), each with the saved
+    # filter: two lookups by the advisor in one statement.
+    today = timezone.localdate()
     return (
-        Absence.objects.current(timezone.localdate())
-        .filter(cover_id=cover_id)
-        .order_by("ends_on", "pk")
+        get_user_model()
+        .objects.filter(pk=advisor_id)
+        .annotate(
+            cover_today=FilteredRelation(
+                "covering",
+                condition=Q(covering__starts_on__lte=today, covering__ends_on__gte=today),
+            )
+        )
+        .order_by("cover_today__ends_on", "cover_today__pk")
         .values_list(
-            "advisor_id", "advisor__first_name", "advisor__last_name", "advisor__email", "ends_on"
+            "saved_queue_filter__query",
+            "cover_today__advisor_id",
+            "cover_today__advisor__first_name",
+            "cover_today__advisor__last_name",
+            "cover_today__advisor__email",
+            "cover_today__ends_on",
         )
     )
 
 
-def covering_now(user):
-    """Whom `user` covers for today and until when, for the note above their queue and the
-    queue's filter. On every queue page, so compiled once a day (core.compiled: today's
-    date is in the SQL)."""
-    return [
-        Covering(advisor_id, f"{first} {last}".strip() or email, ends_on)
-        for advisor_id, first, last, email, ends_on in fetch_rows(
-            "casework.covering_now", _covering_rows, user.pk
-        )
-    ]
+def queue_start(user):
+    """What the advisor's queue starts from: their saved filter and whom they cover for
+    today and until when (the note above the queue and its filter). On every queue page,
+    so in one statement compiled once a day (core.compiled: today's date is in the SQL)."""
+    rows = fetch_rows("casework.queue_start", _queue_start_rows, user.pk)
+    return QueueStart(
+        saved_query=rows[0][0] if rows else None,
+        covering=[
+            Covering(advisor_id, f"{first} {last}".strip() or email, ends_on)
+            for _, advisor_id, first, last, email, ends_on in rows
+            if advisor_id is not None
+        ],
+    )
 
 
 def case_transfers(case):
     """Moves of a restricted case by the lead, for the member's page: who moved it, to whom
     and when; never the reason (an advisors' note)."""
     return CaseTransfer.objects.filter(case=case).select_related("moved_by", "to_advisor")
-
-
-def _saved_query(advisor_id):
-    return SavedQueueFilter.objects.filter(advisor_id=advisor_id).values_list("query")[:1]
-
-
-def saved_queue_query(user):
-    """The query string of the advisor's saved queue filter, or None. On every queue page,
-    so compiled once (core.compiled)."""
-    rows = fetch_rows("casework.saved_queue_query", _saved_query, user.pk)
-    return rows[0][0] if rows else None

@@ -147,7 +147,8 @@ def my_case_reply(request, pk):
 @require_GET
 def queue(request):
     lead = access.is_lead(request.user)
-    saved = selectors.saved_queue_query(request.user)
+    start = selectors.queue_start(request.user)
+    saved = start.saved_query
     # A saved filter may no longer fit (a lead's "everyone" after the role was removed):
     # then the queue opens with the standard filters rather than an error.
     if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
@@ -165,7 +166,7 @@ def queue(request):
         if FULL_REFERENCE.fullmatch(reference):
             # Logged alike whether the case is missing or a colleague's: no extra query.
             log_denied(request, object_type="casework.case", object_id=reference)
-    covering = selectors.covering_now(request.user)
+    covering = start.covering
     page = selectors.queue_page(
         request.user,
         filters=cleaned,

@@ -1,5 +1,6 @@
 """Absence cover and moving restricted cases (issue 13)."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from casework import tasks
 from casework.factories import CaseFactory
 from casework.models import Absence, Case, CaseTransfer
 from core.models import AuditEvent
+from members import factories
 
 from .conftest import CANARY_NOTE, client_for
 
@@ -247,3 +249,27 @@ def test_the_queue_names_whom_the_cover_covers_for_while_the_absence_lasts(
         assert name not in client_for(lead).get(queue).content.decode().split("<form")[0]
     with time_machine.travel(THURSDAY, tick=False):
         assert "Du dekker for" not in client_for(advisor).get(queue).content.decode()
+
+
+def test_the_queue_starts_from_the_saved_filter_and_names_each_colleague_covered(
+    advisor, other_advisor
+):
+    # The saved filter and today's covers come in one statement, a row per cover: each
+    # colleague is named once, by end date, and the saved filter still applies.
+    third = factories.advisor_user(first_name="Tora", last_name="Tredje")
+    for colleague, ends_on in ((third, date(2026, 12, 9)), (other_advisor, date(2026, 12, 8))):
+        Absence.objects.create(
+            advisor=colleague, cover=advisor, starts_on=date(2026, 12, 7), ends_on=ends_on
+        )
+    queue = reverse("casework:queue")
+    with time_machine.travel(MONDAY, tick=False):
+        client = client_for(advisor)
+        client.post(reverse("casework:queue-save-filter"), {"status": "all", "sort": "oldest"})
+        response = client.get(queue)
+        assert response.status_code == 302
+        assert response["Location"] == f"{queue}?status=all&sort=oldest"
+        page = client.get(response["Location"]).content.decode()
+    notes = re.findall(r"Du dekker for (.+?) til og med (\d+)\. desember", page)
+    other_name = other_advisor.get_full_name() or other_advisor.email
+    assert notes == [(other_name, "8"), ("Tora Tredje", "9")]
+    assert "Åpne køen min med standardfiltrene igjen" in page
