@@ -111,3 +111,16 @@ def test_the_assign_drop_down_follows_the_advisors(advisor_client):
     newcomer.save()  # as the profile page saves it
     options = assign_options()
     assert "Nina Gift" in options and "Nina Nyansatt" not in options
+
+
+def test_a_typed_reference_is_shown_back_and_never_kept_for_the_next_page(advisor_client):
+    def reference_input(query):
+        html = advisor_client.get(QUEUE + query).content.decode()
+        return re.search(r'<input[^>]*name="reference"[^>]*>', html).group(0)
+
+    assert "value=" not in reference_input("?status=active")
+    assert 'value="E-2026-0004"' in reference_input("?status=all&reference=E-2026-0004")
+    assert "value=" not in reference_input("?status=active")
+    too_long = reference_input("?status=all&reference=" + "E" * 30)
+    assert "is-invalid" in too_long
+    assert "is-invalid" not in reference_input("?status=active")
