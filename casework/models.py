@@ -266,6 +266,9 @@ class Case(models.Model):
         if self.is_anonymous:
             return _("Anonymous")
         if self.member_id:
+            # The queue's rows bring the name along (casework.selectors._person_name).
+            if "member_name" in self.__dict__:
+                return self.member_name
             return self.member.get_full_name() or self.member.email
         return self.contact_name or "-"
 

@@ -18,8 +18,9 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Value,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncDate
 from django.utils import timezone
 
 from core import roles
@@ -44,8 +45,8 @@ from .models import Absence, Attachment, Case, CaseTransfer, Message, Topic
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
 # What a row of the queue shows (casework/jinja2/casework/queue_rows.html), and no more:
-# fewer columns to compile, fetch and turn into objects.
-_PERSON_SHOWN = ("first_name", "last_name", "email")
+# fewer columns to compile, fetch and turn into objects. The member's and the assignee's
+# names come as two columns (_person_name), not as two more objects per row.
 QUEUE_ROW_FIELDS = (
     "reference",
     "restricted",
@@ -55,8 +56,8 @@ QUEUE_ROW_FIELDS = (
     "priority",
     "created_at",
     "follow_up_on",
-    *(f"member__{name}" for name in _PERSON_SHOWN),
-    *(f"assignee__{name}" for name in _PERSON_SHOWN),
+    "member",
+    "assignee",
 )
 
 QUEUE_SORTS = {
@@ -170,14 +171,18 @@ def _topic_ids():
     return Subquery(links.values("case_id").annotate(ids=_IdList("topic_id")).values("ids"))
 
 
+def _person_name(relation):
+    """As User.get_full_name() or the address, in SQL (NULL without a person)."""
+    full_name = Trim(Concat(f"{relation}__first_name", Value(" "), f"{relation}__last_name"))
+    return Coalesce(NullIf(full_name, Value("")), f"{relation}__email", output_field=CharField())
+
+
 def _queue(user_id, *, lead, covered, filters, now=None):
-    cases = (
-        advisor_cases(user_id, lead=lead, covered=covered)
-        .select_related("member", "assignee")
-        .annotate(
-            overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()),
-            topic_ids=_topic_ids(),
-        )
+    cases = advisor_cases(user_id, lead=lead, covered=covered).annotate(
+        overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()),
+        topic_ids=_topic_ids(),
+        member_name=_person_name("member"),
+        assignee_name=_person_name("assignee"),
     )
     if filters.get("reference"):
         cases = cases.filter(reference__icontains=filters["reference"])

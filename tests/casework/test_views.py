@@ -357,6 +357,33 @@ def test_queue_rows_name_each_cases_topics_in_the_topics_order(advisor_client, s
     assert f"<td>{first.name_en}, {third.name_en}</td>" in row
 
 
+def test_queue_rows_name_requester_and_assignee_as_their_profiles_do(lead, advisor):
+    from members import factories
+
+    named = factories.member_user(email="kari@example.org", first_name="Kari", last_name="Nordmann")
+    nameless = factories.member_user(email="uten.navn@example.org", first_name="", last_name="")
+    colleague = factories.advisor_user(email="kollega@example.org", first_name="", last_name="")
+    cases = {
+        "named": CaseFactory(member=named, assignee=advisor),
+        "nameless": CaseFactory(member=nameless, assignee=colleague),
+        "contact": NonMemberCaseFactory(contact_name="Ola Utenfor"),
+    }
+    queue = reverse("casework:queue") + "?status=all&assignee=all"
+    html = client_for(lead).get(queue).content.decode()
+
+    def cells(case):  # requester, topics, status, priority, assignee, …
+        row = html.split(f'id="select-{case.pk}"')[1].split("</tr>")[0]
+        return re.findall(r"<td>(.*?)</td>", row, re.S)
+
+    advisor_name = advisor.get_full_name() or advisor.email
+    assert cells(cases["named"])[0] == "Kari Nordmann"
+    assert cells(cases["named"])[4] == advisor_name
+    assert cells(cases["nameless"])[0] == "uten.navn@example.org"
+    assert cells(cases["nameless"])[4] == "kollega@example.org"
+    assert cells(cases["contact"])[0].startswith("Ola Utenfor <small")
+    assert cells(cases["contact"])[4] == "<em>Ingen</em>"
+
+
 def test_a_topic_added_in_another_process_is_named_in_the_queue_at_once(advisor_client):
     advisor_client.get(reverse("casework:queue"))  # the topics are kept (core.kept)
     # bulk_create sends no signal: as a topic added by another process.
