@@ -1,10 +1,14 @@
+from types import MappingProxyType
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils.functional import lazy
+from django.http import QueryDict
+from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import OneQueryModelChoiceField, OneQueryModelMultipleChoiceField
+from core.kept import kept
 
 from . import attachments
 from .models import (
@@ -371,13 +375,11 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, lead=False, topics=None, **kwargs):
+    def __init__(self, *args, lead=False, topic_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].label_from_instance = lambda obj: obj.name
-        topic_choices = None
-        if topics is not None:
-            # Read once by the queue, which also names each case's topics with them.
-            topic_choices = [(t.pk, t.name) for t in topics]
+        if topic_choices is not None:
+            # (id, name) of the topics the queue read once, and names each case's topics with.
             self.fields["topic"].choices = [("", _("All")), *topic_choices]
         self._varying_choices = (lead, topic_choices)
         if lead:
@@ -404,6 +406,55 @@ class QueueFilterForm(forms.Form):
 
     def clean_status(self):
         return self.cleaned_data["status"] or self.DEFAULT_STATUS
+
+
+class QueueFilters:
+    """The queue's filters for a query string, as its page uses them: the cleaned values,
+    and for the page's markup `shown_key` and the form itself.
+
+    Most requests send a query string seen before (the same few filters, page after
+    page), so a valid one's cleaned values and key are kept per process (core.kept: for a
+    minute, and forgotten when a topic changes here), and the form is built only when its
+    fields are written: the first time for a choice of filters, for a typed reference, or
+    to show what was wrong. The kept values are shared by requests: a read-only mapping."""
+
+    def __init__(self, query, *, lead, topics):
+        self._query = query
+        self._lead = lead
+        # Names in the active language: a key for the language's markup too.
+        self._topic_choices = tuple((topic.pk, topic.name) for topic in topics)
+        self._valid = _valid_queue_filters(lead, query.urlencode(), self._topic_choices)
+
+    def is_valid(self):
+        return self._valid is not None
+
+    @property
+    def cleaned_data(self):
+        return self._valid[0]
+
+    @property
+    def shown_key(self):
+        return self._valid[1] if self._valid else self.form.shown_key
+
+    @property
+    def typed_reference(self):
+        """Whether the reference field shows what was typed (or an error), not an empty
+        field that reads the same for everyone."""
+        return not self._valid or bool(self.cleaned_data["reference"])
+
+    @cached_property
+    def form(self):
+        form = QueueFilterForm(self._query, lead=self._lead, topic_choices=self._topic_choices)
+        form.is_valid()
+        return form
+
+
+@kept
+def _valid_queue_filters(lead, query_string, topic_choices):
+    form = QueueFilterForm(QueryDict(query_string), lead=lead, topic_choices=topic_choices)
+    if not form.is_valid():
+        return None
+    return MappingProxyType(form.cleaned_data), form.shown_key
 
 
 class StatisticsForm(forms.Form):

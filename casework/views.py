@@ -36,6 +36,7 @@ from .forms import (
     InquiryForm,
     MemberReplyForm,
     QueueFilterForm,
+    QueueFilters,
     RestrictedMoveForm,
     StatisticsForm,
     StatusForm,
@@ -154,7 +155,7 @@ def queue(request):
     if saved and not request.GET and QueueFilterForm(QueryDict(saved), lead=lead).is_valid():
         return redirect(reverse("casework:queue") + "?" + saved)
     topics = selectors.topics()
-    filters = QueueFilterForm(request.GET, lead=lead, topics=topics)
+    filters = QueueFilters(request.GET, lead=lead, topics=topics)
     if not filters.is_valid():
         return render(request, "casework/case_list.html", {"filters": filters}, status=400)
     cleaned = filters.cleaned_data

@@ -56,7 +56,9 @@ def world(advisor, other_advisor, lead, member):
 
 
 def _filters(params, *, lead, topics):
-    form = QueueFilterForm(QueryDict(params), lead=lead, topics=topics)
+    form = QueueFilterForm(
+        QueryDict(params), lead=lead, topic_choices=[(t.pk, t.name) for t in topics]
+    )
     assert form.is_valid(), form.errors
     return form.cleaned_data
 

@@ -124,3 +124,34 @@ def test_a_typed_reference_is_shown_back_and_never_kept_for_the_next_page(adviso
     too_long = reference_input("?status=all&reference=" + "E" * 30)
     assert "is-invalid" in too_long
     assert "is-invalid" not in reference_input("?status=active")
+
+
+def test_a_query_seen_before_is_not_checked_again_but_its_page_is_the_same(
+    advisor_client, django_assert_num_queries
+):
+    topic = Topic.objects.order_by("position").last()
+    query = QUEUE + f"?status=all&topic={topic.pk}&sort=priority"
+    first = advisor_client.get(query).content.decode()
+    # The topic's lookup (the filter's check) is not repeated: one statement fewer.
+    with django_assert_num_queries(5):
+        again = advisor_client.get(query).content.decode()
+    assert _filter_form(again) == _filter_form(first)
+    assert _selected(_filter_form(again), "topic") == [str(topic.pk)]
+
+
+def test_an_invalid_query_is_refused_each_time_and_a_valid_one_after_it_is_not(advisor_client):
+    for _ in range(2):
+        response = advisor_client.get(QUEUE + "?status=bogus")
+        assert response.status_code == 400
+        assert "is-invalid" in _filter_form(response.content.decode())
+        assert advisor_client.get(QUEUE + "?status=closed").status_code == 200
+
+
+def test_the_same_query_in_another_language_shows_that_languages_names(advisor_client):
+    topic = Topic.objects.order_by("position").first()
+    query = QUEUE + f"?status=all&topic={topic.pk}"
+    assert f">{topic.name_nb}</option>" in _filter_form(advisor_client.get(query).content.decode())
+    advisor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = advisor_client.get(query).content.decode()
+    assert f">{topic.name_en}</option>" in _filter_form(html)
+    assert f">{topic.name_nb}</option>" not in _filter_form(html)
