@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,9 +47,12 @@ class Flow:
         self.edition = edition
         self.preview = preview
         self.prefix = "surveys:preview-" if preview else "surveys:"
-        self.participation = None if preview else selectors.participation_for(user, edition)
         self.draft = selectors.draft_for(user, edition, preview=preview)
         self._questionnaire = None
+
+    @cached_property
+    def participation(self):
+        return None if self.preview else selectors.participation_for(self.user, self.edition)
 
     @property
     def questionnaire(self):
@@ -58,6 +62,11 @@ class Flow:
 
     @property
     def submitted(self):
+        # A member's draft lives from consent to submission, both under the participation's
+        # lock (services.record_consent, submit_response, withdraw_participation): with a
+        # draft they have not submitted, and the answering pages need not read it.
+        if self.draft is not None:
+            return False
         return bool(self.participation and self.participation.submitted_on)
 
     @property

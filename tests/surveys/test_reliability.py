@@ -45,12 +45,13 @@ def _queries(client, method, path, data=None):
 
 
 # Three are the framework's on every request (session, user, and roles with the membership
-# check, permissions and authenticator); ours: edition, participation, draft. The
+# check, permissions and authenticator); ours: edition and draft (the participation only
+# without a draft: a draft means not submitted, surveys.views.Flow.submitted). The
 # questionnaire (sections, questions, choices, Likert items: four) is read on the edition's
 # first page in a process and kept: its questions cannot change once it has opened.
-PAGE_GET_QUERIES = 6
-PAGE_POST_QUERIES = 10
-REVIEW_QUERIES = 7  # one more: the profile, for the answers taken from it
+PAGE_GET_QUERIES = 5
+PAGE_POST_QUERIES = 9
+REVIEW_QUERIES = 6  # one more: the profile, for the answers taken from it
 
 
 def test_answering_pages_query_count_does_not_grow_with_answers(
