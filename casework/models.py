@@ -418,9 +418,15 @@ class Reminder(models.Model):
         return f"{self.case} {self.reason} {self.due_on}"
 
 
+def absence_current_q(today, prefix=""):
+    """Absences that include `today`; `prefix` names the relation from another model
+    ("covering__")."""
+    return Q(**{f"{prefix}starts_on__lte": today, f"{prefix}ends_on__gte": today})
+
+
 class AbsenceQuerySet(models.QuerySet):
     def current(self, today):
-        return self.filter(starts_on__lte=today, ends_on__gte=today)
+        return self.filter(absence_current_q(today))
 
 
 class Absence(models.Model):

@@ -40,7 +40,15 @@ from .access import (
     is_lead,
     visible_cases_for,
 )
-from .models import Absence, Attachment, Case, CaseTransfer, Message, Topic
+from .models import (
+    Absence,
+    Attachment,
+    Case,
+    CaseTransfer,
+    Message,
+    Topic,
+    absence_current_q,
+)
 
 # Fields of a case a list never shows; they are decrypted only on the case page.
 LIST_DEFERRED = ("description", "safe_contact", "contact_email", "contact_phone")
@@ -463,8 +471,7 @@ def _queue_start_rows(advisor_id):
         .objects.filter(pk=advisor_id)
         .annotate(
             cover_today=FilteredRelation(
-                "covering",
-                condition=Q(covering__starts_on__lte=today, covering__ends_on__gte=today),
+                "covering", condition=absence_current_q(today, prefix="covering__")
             )
         )
         .order_by("cover_today__ends_on", "cover_today__pk")
