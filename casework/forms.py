@@ -415,15 +415,21 @@ class QueueFilters:
     Most requests send a query string seen before (the same few filters, page after
     page), so a valid one's cleaned values and key are kept per process (core.kept: for a
     minute, and forgotten when a topic changes here), and the form is built only when its
-    fields are written: the first time for a choice of filters, for a typed reference, or
-    to show what was wrong. The kept values are shared by requests: a read-only mapping."""
+    fields are written: the first time for a choice of filters, for a typed reference (never
+    kept), or to show what was wrong. The kept values are shared by requests: a read-only
+    mapping."""
 
     def __init__(self, query, *, lead, topics):
         self._query = query
         self._lead = lead
         # Names in the active language: a key for the language's markup too.
         self._topic_choices = tuple((topic.pk, topic.name) for topic in topics)
-        self._valid = _valid_queue_filters(lead, query.urlencode(), self._topic_choices)
+        if query.get("reference", "").strip():
+            # What an advisor typed to search for is not a choice of filters: never kept.
+            form = self.form
+            self._valid = (form.cleaned_data, form.shown_key) if form.is_valid() else None
+        else:
+            self._valid = _valid_queue_filters(lead, query.urlencode(), self._topic_choices)
 
     def is_valid(self):
         return self._valid is not None

@@ -121,6 +121,8 @@ def test_a_typed_reference_is_shown_back_and_never_kept_for_the_next_page(adviso
     assert "value=" not in reference_input("?status=active")
     assert 'value="E-2026-0004"' in reference_input("?status=all&reference=E-2026-0004")
     assert "value=" not in reference_input("?status=active")
+    # Nor in the filters kept per process (core.kept).
+    assert not any("E-2026-0004" in repr(key) for entries in kept._kept for key in entries)
     too_long = reference_input("?status=all&reference=" + "E" * 30)
     assert "is-invalid" in too_long
     assert "is-invalid" not in reference_input("?status=active")
